@@ -1,0 +1,3 @@
+from cnnarch.cli.app import main
+
+main()

@@ -1,0 +1,99 @@
+"""The library entry point: name (or module) in, ``Report`` out. The CLI is a thin layer over it."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from cnnarch.analysis.checks import ShapeChecks
+from cnnarch.analysis.summary import build_report
+from cnnarch.catalogue import build, get_spec
+from cnnarch.catalogue.spec import ModelSpec
+from cnnarch.errors import CnnarchError, ShapeError
+from cnnarch.inputs import format_shape, parse_input
+from cnnarch.report import Report
+from cnnarch.trace.records import Trace
+from cnnarch.trace.tracer import TraceFailure, trace_module
+
+DTYPES = {"fp32": torch.float32, "float32": torch.float32, "fp16": torch.float16,
+          "float16": torch.float16, "bf16": torch.bfloat16, "bfloat16": torch.bfloat16}  # fmt: skip
+
+
+@dataclass
+class Source:
+    """A model ready to trace: the module (on the meta device), its name and default input."""
+
+    module: nn.Module
+    name: str
+    default_input: tuple[int, ...] | None
+    spec: ModelSpec | None = None
+
+
+def resolve(model: str | nn.Module, **options: Any) -> Source:
+    """Build a catalogue entry on the meta device (no weights allocated, no initialisation work),
+    or move a copy of a user's module there."""
+    if isinstance(model, nn.Module):
+        with torch.device("meta"):
+            module = copy.deepcopy(model).to("meta")
+        return Source(module, type(model).__name__, None)
+    spec = get_spec(model)
+    with torch.device("meta"):
+        module = build(spec, **options)
+    return Source(module, spec.name, spec.input, spec)
+
+
+def dtype_of(name: str) -> torch.dtype:
+    try:
+        return DTYPES[name.lower()]
+    except KeyError:
+        raise CnnarchError(f"unknown dtype {name!r}", "use fp32, fp16 or bf16") from None
+
+
+def trace_source(
+    source: Source, input_size: str | int | tuple[int, ...] | None = None, batch: int = 1, dtype: str = "fp32"
+) -> Trace:
+    """One traced forward pass on the meta device: the record every analysis reads."""
+    if batch < 1:
+        raise CnnarchError(f"--batch {batch} must be at least 1")
+    if isinstance(input_size, tuple):
+        shape = input_size
+    elif source.default_input is None and input_size is None:
+        raise CnnarchError(f"{source.name} has no default input size", "give one with --input, e.g. 3x224x224")
+    else:
+        shape = parse_input(input_size, source.default_input or (3, 224, 224))
+    torch_dtype = dtype_of(dtype)
+    source.module.to(torch_dtype)
+    x = torch.empty((batch, *shape), device="meta", dtype=torch_dtype)
+    try:
+        with torch.device("meta"):
+            return trace_module(source.module, [x], source.name, check=ShapeChecks(source.default_input))
+    except TraceFailure as failure:
+        where = f"{failure.call.path or source.name} ({failure.call.type})" if failure.call else source.name
+        first_line = str(failure.error).strip().splitlines()[0] if str(failure.error).strip() else type(failure.error).__name__
+        raise ShapeError(
+            f"{source.name} cannot run on input {format_shape(shape)}: {where} failed: {first_line}"
+        ) from failure
+
+
+def analyze(
+    model: str | nn.Module,
+    input_size: str | int | tuple[int, ...] | None = None,
+    *,
+    batch: int = 1,
+    depth: int | None = None,
+    dtype: str = "fp32",
+    **options: Any,
+) -> Report:
+    """Trace ``model`` once and return its layer-by-layer report.
+
+    ``model`` is a catalogue name (``"alexnet"``) or an ``nn.Module``; ``input_size`` is
+    ``227``, ``"227x227"``, ``"3x227x227"`` or a tuple (C, H, W); ``options`` are the builder's
+    own keywords (``num_classes``, ``in_channels`` ...).
+    """
+    source = resolve(model, **options)
+    trace = trace_source(source, input_size, batch, dtype)
+    return build_report(trace, depth, source=source.spec.source if source.spec else None)

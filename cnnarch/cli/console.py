@@ -1,0 +1,32 @@
+"""Consoles for results (stdout) and messages (stderr). Rich turns colour off when the stream
+is not a terminal or ``NO_COLOR`` is set; piped tables get a wide fixed width instead of 80."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+
+from rich.console import Console
+
+
+def _width(stream) -> int | None:  # type: ignore[no-untyped-def]
+    if stream.isatty() or os.environ.get("COLUMNS"):
+        return None
+    return 200
+
+
+out = Console(width=_width(sys.stdout), highlight=False)
+err = Console(stderr=True, width=_width(sys.stderr), highlight=False)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+def write(text: str) -> None:
+    """Machine-readable output goes to stdout untouched by rich (no wrapping, no markup)."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")

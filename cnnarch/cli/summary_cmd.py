@@ -1,0 +1,52 @@
+"""``cnnarch summary``: the layer-by-layer table."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cnnarch.cli.console import Format, out, write
+
+MODEL_HELP = "Catalogue name (see 'cnnarch list'), e.g. alexnet, vgg16, resnet50."
+INPUT_HELP = "Input size: 227 (square, default channels), 227x227, or CxHxW such as 3x227x227."
+
+
+def summary(
+    model: Annotated[str, typer.Argument(help=MODEL_HELP, show_default=False)],
+    input: Annotated[str | None, typer.Option("--input", "-i", help=INPUT_HELP, show_default="the model's default")] = None,
+    batch: Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size.")] = 1,
+    depth: Annotated[int | None, typer.Option("--depth", "-d", min=1, help="Group layers below this module depth into one row.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    dtype: Annotated[str, typer.Option("--dtype", help="Element type for memory figures: fp32, fp16, bf16.")] = "fp32",
+    num_classes: Annotated[int | None, typer.Option("--num-classes", min=1, help="Classifier outputs, where the model takes it.")] = None,
+    in_channels: Annotated[int | None, typer.Option("--in-channels", min=1, help="Input channels, where the model takes it.")] = None,
+) -> None:
+    """Trace MODEL once and print every layer: output shape with its formula, parameters, MACs,
+    receptive field, effective stride (jump) and activation memory.
+
+    MACs count the multiply-accumulates of convolutions and matrix products, bias additions
+    excluded; FLOPs = 2 x MACs. Activation memory is the bytes of each layer's output, views
+    and in-place results excluded.
+
+    Examples:
+
+      cnnarch summary alexnet --input 227
+
+      cnnarch summary resnet50 --depth 2
+
+      cnnarch summary vgg16 --format json > vgg16.json
+    """
+    from cnnarch.api import analyze
+    from cnnarch.render import summary as render
+
+    options = {"num_classes": num_classes, "in_channels": in_channels}
+    report = analyze(model, input, batch=batch, depth=depth, dtype=dtype, **options)
+    if fmt is Format.json:
+        write(render.to_json(report))
+    elif fmt is Format.csv:
+        write(render.to_csv(report))
+    elif fmt is Format.markdown:
+        write(render.to_markdown(report))
+    else:
+        render.print_table(report, out)

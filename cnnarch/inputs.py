@@ -1,0 +1,45 @@
+"""Parsing of input sizes such as ``227``, ``227x227`` or ``3x227x227`` (no torch needed)."""
+
+from __future__ import annotations
+
+import re
+
+from cnnarch.errors import InputSpecError
+
+_SEPARATORS = re.compile(r"\s*[x×X,]\s*")
+EXAMPLES = "e.g. 227, 227x227 or 3x227x227"
+
+
+def parse_input(spec: str | int | None, default: tuple[int, ...]) -> tuple[int, ...]:
+    """Turn an --input value into a full per-sample shape (C, H, W, ...).
+
+    ``default`` is the model's own per-sample input shape; a value with fewer numbers than it
+    fills the missing leading dimensions from it (``227`` keeps the channels, repeats the size
+    over every spatial axis).
+    """
+    if spec is None:
+        return tuple(default)
+    text = str(spec).strip()
+    parts = _SEPARATORS.split(text) if text else []
+    if not parts or not all(p.isdigit() for p in parts):
+        raise InputSpecError(
+            f"--input {text!r} is not a size: give positive integers separated by 'x', {EXAMPLES}"
+        )
+    sizes = tuple(int(p) for p in parts)
+    if any(s < 1 for s in sizes):
+        raise InputSpecError(f"--input {text!r} has a zero size: every dimension must be >= 1")
+    spatial = len(default) - 1
+    if len(sizes) == 1 and spatial >= 1:
+        return (default[0],) + sizes * spatial
+    if len(sizes) == spatial:
+        return (default[0], *sizes)
+    if len(sizes) == len(default):
+        return sizes
+    raise InputSpecError(
+        f"--input {text!r} has {len(sizes)} numbers, but this model takes "
+        f"{len(default)}-dimensional samples like {format_shape(default)}: {EXAMPLES}"
+    )
+
+
+def format_shape(shape: tuple[int, ...] | list[int]) -> str:
+    return "x".join(str(s) for s in shape)

@@ -1,0 +1,1 @@
+"""Architecture definitions: tables of layer configurations and one small builder per family."""

@@ -1,0 +1,149 @@
+"""Render a summary ``Report`` as a rich table, JSON, CSV or Markdown."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from cnnarch.render import units
+from cnnarch.report import Report
+
+COLUMNS = ["#", "Layer", "Type", "Output shape", "Output size: formula", "Params", "MACs", "RF", "Jump", "Act. mem"]
+
+
+def layer_dict(layer: Any) -> dict[str, Any]:
+    """The JSON object of one layer (``formula`` is the worked text where one applies)."""
+    return {
+        "index": layer.index,
+        "name": layer.name,
+        "type": layer.type,
+        "depth": layer.depth,
+        "inputs": layer.inputs,
+        "input_shapes": layer.input_shapes,
+        "output_shape": layer.output_shape,
+        "params": layer.params,
+        "trainable_params": layer.trainable_params,
+        "buffers": layer.buffers,
+        "macs": layer.macs,
+        "flops": layer.flops,
+        "receptive_field": layer.receptive_field,
+        "effective_stride": layer.effective_stride,
+        "rf_start": layer.rf_start,
+        "activation_bytes": layer.activation_bytes,
+        "window": layer.window,
+        "formula": layer.formula_text or None,
+        "formula_axes": [vars(f) for f in layer.formula],
+        "inexact": layer.inexact,
+        "rf_approximate": layer.rf_approximate,
+        "rf_whole_input": layer.rf_whole_input,
+        "unknown_ops": layer.unknown_ops,
+        "notes": layer.notes,
+    }
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    return {
+        "model": report.model,
+        "source": report.source,
+        "input_shape": report.input_shape,
+        "output_shape": report.output_shape,
+        "dtype": report.dtype,
+        "conventions": report.conventions,
+        "layers": [layer_dict(layer) for layer in report.layers],
+        "totals": vars(report.totals),
+    }
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(to_dict(report), indent=2)
+
+
+def _cells(layer: Any) -> list[str]:
+    formula = layer.formula_text
+    if layer.inexact:
+        formula += " *"
+    return [
+        str(layer.index + 1),
+        layer.name,
+        layer.type,
+        units.shape(layer.output_shape),
+        formula,
+        units.count(layer.params) if layer.params else ("shared" if layer.shared else "0"),
+        units.scaled(layer.macs) if layer.macs else "0",
+        units.per_axis(layer.receptive_field)
+        + ("~" if layer.rf_approximate else "")
+        + (" (all)" if layer.rf_whole_input else ""),
+        units.per_axis(layer.effective_stride),
+        units.size(layer.activation_bytes) if layer.activation_bytes else "0",
+    ]
+
+
+def to_csv(report: Report) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["index", "name", "type", "output_shape", "formula", "params", "trainable_params",
+                     "macs", "flops", "receptive_field", "effective_stride", "activation_bytes", "inexact"])  # fmt: skip
+    for layer in report.layers:
+        writer.writerow([
+            layer.index, layer.name, layer.type, "x".join(map(str, layer.output_shape)), layer.formula_text,
+            layer.params, layer.trainable_params, layer.macs, layer.flops,
+            units.per_axis(layer.receptive_field), units.per_axis(layer.effective_stride),
+            layer.activation_bytes, layer.inexact,
+        ])  # fmt: skip
+    return buffer.getvalue()
+
+
+def footer_lines(report: Report) -> list[str]:
+    t = report.totals
+    lines = [
+        f"Input {units.shape(report.input_shape)} {report.dtype} → output {units.shape(report.output_shape)}",
+        f"Parameters: {units.count(t.params)} ({units.count(t.trainable_params)} trainable, "
+        f"{units.count(t.frozen_params)} frozen) = {units.size(t.param_bytes)}; "
+        f"buffers: {units.count(t.buffers)} = {units.size(t.buffer_bytes)}",
+        f"MACs: {units.count(t.macs)} ({units.scaled(t.macs)}); FLOPs = 2 x MACs = {units.scaled(t.flops)}",
+        f"Activation memory (layer outputs): {units.size(t.activation_bytes)}",
+    ]
+    if any(layer.inexact for layer in report.layers):
+        lines.append("* the division is not exact: PyTorch rounds it as shown")
+    if any(layer.rf_approximate for layer in report.layers):
+        lines.append("~ receptive field is a bound (transposed conv, upsampling or an op without an exact rule)")
+    if any(layer.rf_whole_input for layer in report.layers):
+        lines.append("(all): every output value sees the whole input; the size includes the padding")
+    if t.unused_params:
+        lines.append(f"Not executed: {units.count(t.unused_params)} parameters in {', '.join(t.unused_modules)}")
+    if t.unknown_ops:
+        ops = ", ".join(f"{k} x{v}" for k, v in sorted(t.unknown_ops.items()))
+        lines.append(f"Ops without a rule (not counted, not zero): {ops}")
+    return lines
+
+
+def to_markdown(report: Report) -> str:
+    out = [f"### {report.model}", "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    for layer in report.layers:
+        out.append("| " + " | ".join(c.replace("|", "\\|") for c in _cells(layer)) + " |")
+    out.append("")
+    out += [f"- {line}" for line in footer_lines(report)]
+    out.append(f"- {report.conventions['macs']}")
+    return "\n".join(out) + "\n"
+
+
+def print_table(report: Report, console: Console) -> None:
+    table = Table(title=f"{report.model} — input {units.shape(report.input_shape)}", title_justify="left")
+    for name in COLUMNS:
+        numeric = name in ("#", "Params", "MACs", "RF", "Jump", "Act. mem")
+        table.add_column(name, justify="right" if numeric else "left", overflow="fold")
+    for layer in report.layers:
+        cells = _cells(layer)
+        style = "yellow" if layer.inexact else ("red" if layer.unknown_ops else None)
+        name = Text("  " * max(layer.depth - 1, 0) + cells[1])
+        table.add_row(cells[0], name, *cells[2:], style=style)
+    console.print(table)
+    for line in footer_lines(report):
+        console.print(line, highlight=False)
+    console.print(Text(report.conventions["macs"], style="dim"))

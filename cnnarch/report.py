@@ -1,0 +1,126 @@
+"""The result of an analysis: plain data for any renderer (table, JSON, CSV, Markdown, plot).
+
+No torch here: a report can be built, serialised and rendered without it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from typing import Any
+
+MAC_CONVENTION = (
+    "MACs = multiply-accumulates of convolutions and matrix products (linear layers), "
+    "bias additions excluded; FLOPs = 2 x MACs."
+)
+ACTIVATION_CONVENTION = (
+    "Activation memory = bytes of each layer's output tensor, each distinct tensor counted once "
+    "(views and in-place results allocate nothing)."
+)
+
+
+def number(value: Fraction | int | float) -> int | float:
+    """A JSON-friendly number: ints stay ints, fractions become floats only when needed."""
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else float(value)
+    return value
+
+
+@dataclass
+class Formula:
+    axis: str
+    general: str
+    substituted: str
+    exact: float | int
+    result: int
+    rounding: str | None
+    text: str
+    note: str | None = None
+
+
+@dataclass
+class Layer:
+    index: int
+    name: str
+    type: str
+    depth: int
+    inputs: list[str]
+    """Names of the layers whose outputs this layer reads (``input`` for the model input)."""
+    input_shapes: list[list[int]]
+    output_shape: list[int]
+    output_shapes: list[list[int]]
+    params: int
+    trainable_params: int
+    buffers: int
+    macs: int
+    flops: int
+    activation_bytes: int
+    receptive_field: list[int | float] | None
+    effective_stride: list[int | float] | None
+    rf_start: list[int | float] | None
+    window: str | None = None
+    formula: list[Formula] = field(default_factory=list)
+    inexact: bool = False
+    """An output-size division was not exact and PyTorch rounded it."""
+    rf_approximate: bool = False
+    rf_whole_input: bool = False
+    """Every value depends on the whole input (after global pooling, flatten, dense layers)."""
+    shared: bool = False
+    """A later call of a module already counted (its parameters are counted once)."""
+    ops: list[str] = field(default_factory=list)
+    unknown_ops: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def formula_text(self) -> str:
+        if not self.formula:
+            return ""
+        if len({f.text for f in self.formula}) == 1:
+            return self.formula[0].text
+        return "; ".join(f"{f.axis}: {f.text}" for f in self.formula)
+
+
+@dataclass
+class Totals:
+    params: int
+    trainable_params: int
+    frozen_params: int
+    buffers: int
+    buffer_bytes: int
+    param_bytes: int
+    macs: int
+    flops: int
+    activation_bytes: int
+    layers: int
+    unknown_ops: dict[str, int] = field(default_factory=dict)
+    """Operations no rule covers, with how often each ran: never silently counted as zero."""
+    unused_params: int = 0
+    unused_modules: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    model: str
+    input_shape: list[int]
+    """The full input, batch first."""
+    output_shape: list[int]
+    dtype: str
+    layers: list[Layer]
+    totals: Totals
+    source: str | None = None
+    conventions: dict[str, str] = field(
+        default_factory=lambda: {"macs": MAC_CONVENTION, "activation_memory": ACTIVATION_CONVENTION}
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def layer(self, name: str) -> Layer:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
