@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from cnnarch.analysis.checks import ShapeChecks
+from cnnarch.analysis.shape_rules import SHORTCUTS
 from cnnarch.analysis.summary import build_report
 from cnnarch.catalogue import build, get_spec
 from cnnarch.catalogue.spec import ModelSpec
@@ -54,7 +55,10 @@ def dtype_of(name: str) -> torch.dtype:
 
 
 def trace_source(
-    source: Source, input_size: str | int | tuple[int, ...] | None = None, batch: int = 1, dtype: str = "fp32"
+    source: Source,
+    input_size: str | int | tuple[int, ...] | None = None,
+    batch: int = 1,
+    dtype: str = "fp32",
 ) -> Trace:
     """One traced forward pass on the meta device: the record every analysis reads."""
     if batch < 1:
@@ -62,18 +66,28 @@ def trace_source(
     if isinstance(input_size, tuple):
         shape = input_size
     elif source.default_input is None and input_size is None:
-        raise CnnarchError(f"{source.name} has no default input size", "give one with --input, e.g. 3x224x224")
+        raise CnnarchError(
+            f"{source.name} has no default input size", "give one with --input, e.g. 3x224x224"
+        )
     else:
         shape = parse_input(input_size, source.default_input or (3, 224, 224))
     torch_dtype = dtype_of(dtype)
     source.module.to(torch_dtype)
     x = torch.empty((batch, *shape), device="meta", dtype=torch_dtype)
+    checks = ShapeChecks(source.default_input)
     try:
         with torch.device("meta"):
-            return trace_module(source.module, [x], source.name, check=ShapeChecks(source.default_input))
+            try:
+                return trace_module(source.module, [x], source.name, check=checks, shortcuts=SHORTCUTS)
+            except TraceFailure:  # let PyTorch's own kernels decide (and explain) what failed
+                return trace_module(source.module, [x], source.name, check=checks)
     except TraceFailure as failure:
         where = f"{failure.call.path or source.name} ({failure.call.type})" if failure.call else source.name
-        first_line = str(failure.error).strip().splitlines()[0] if str(failure.error).strip() else type(failure.error).__name__
+        first_line = (
+            str(failure.error).strip().splitlines()[0]
+            if str(failure.error).strip()
+            else type(failure.error).__name__
+        )
         raise ShapeError(
             f"{source.name} cannot run on input {format_shape(shape)}: {where} failed: {first_line}"
         ) from failure

@@ -65,7 +65,9 @@ def test_resnet50_matches_torchvision():
     assert report.totals.params == numel(tv) == 25_557_032
     assert report.totals.macs == flop_counter_macs(tv, (1, 3, 224, 224))
     tv_report = analyze(tv, (3, 224, 224))
-    assert [layer.output_shape for layer in report.layers] == [layer.output_shape for layer in tv_report.layers]
+    assert [layer.output_shape for layer in report.layers] == [
+        layer.output_shape for layer in tv_report.layers
+    ]
 
 
 def test_buffers_are_not_parameters():
@@ -127,7 +129,9 @@ def test_depth_groups_layers_without_changing_totals():
     ]  # fmt: skip
     for figure in ("params", "macs", "activation_bytes", "buffers", "unused_params"):
         assert getattr(grouped.totals, figure) == getattr(full.totals, figure)
-    assert grouped.layer("layer2").params == sum(p.numel() for p in on_meta(torchvision.models.resnet50).layer2.parameters())
+    assert grouped.layer("layer2").params == sum(
+        p.numel() for p in on_meta(torchvision.models.resnet50).layer2.parameters()
+    )
 
 
 def test_batch_scales_macs_and_activations_not_params():

@@ -32,7 +32,14 @@ def meta_trace(model: nn.Module, shape: tuple[int, ...]):
 def test_functional_calls_are_recorded_with_their_module():
     trace = meta_trace(Functional(), (1, 3, 8, 8))
     packets = [op.packet for op in trace.ops]
-    for expected in ("aten.convolution", "aten.relu", "aten.add", "aten.max_pool2d_with_indices", "aten.view", "aten.addmm"):
+    for expected in (
+        "aten.convolution",
+        "aten.relu",
+        "aten.add",
+        "aten.max_pool2d_with_indices",
+        "aten.view",
+        "aten.addmm",
+    ):
         assert expected in packets
     conv = next(op for op in trace.ops if op.packet == "aten.convolution")
     assert trace.calls[conv.call].path == "conv"

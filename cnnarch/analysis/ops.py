@@ -113,7 +113,7 @@ class Window:
         return len(self.kernel)
 
 
-def _expand(value: Any, n: int, default: int | None = None) -> tuple[int, ...]:
+def expand(value: Any, n: int, default: int | None = None) -> tuple[int, ...]:
     if value is None or value == [] or value == ():
         if default is None:
             raise ValueError("missing window argument")
@@ -135,20 +135,20 @@ def window(op: OpRecord, trace: Trace) -> Window | None:
         return Window(
             kind="tconv" if transposed else "conv",
             kernel=tuple(kernel),
-            stride=_expand(a["stride"], n),
-            padding=_expand(a["padding"], n),
-            dilation=_expand(a["dilation"], n),
-            output_padding=_expand(a.get("output_padding"), n, 0) if transposed else (),
+            stride=expand(a["stride"], n),
+            padding=expand(a["padding"], n),
+            dilation=expand(a["dilation"], n),
+            output_padding=expand(a.get("output_padding"), n, 0) if transposed else (),
         )
     if op.packet.startswith("aten.max_pool") or op.packet.startswith("aten.avg_pool"):
-        kernel = _expand(a["kernel_size"], _spatial_dims(op))
+        kernel = expand(a["kernel_size"], _spatial_dims(op))
         n = len(kernel)
         return Window(
             kind="maxpool" if "max" in op.packet else "avgpool",
             kernel=kernel,
-            stride=_expand(a.get("stride"), n, 0) if a.get("stride") else kernel,
-            padding=_expand(a.get("padding"), n, 0),
-            dilation=_expand(a.get("dilation"), n, 1),
+            stride=expand(a.get("stride"), n, 0) if a.get("stride") else kernel,
+            padding=expand(a.get("padding"), n, 0),
+            dilation=expand(a.get("dilation"), n, 1),
             ceil_mode=bool(a.get("ceil_mode", False)),
         )
     return None

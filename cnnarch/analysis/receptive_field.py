@@ -94,7 +94,11 @@ def _window_rf(rf: RF, op: OpRecord, trace: Trace) -> tuple[RF, bool]:
             hi = math.floor(Fraction(w.padding[i], s))
             approximate |= span >= s
             axes.append(
-                AxisRF(a.size + (span // s) * a.jump, a.jump / s, a.start + Fraction(lo + hi, 2) * a.jump)
+                AxisRF(
+                    a.size + (span // s) * a.jump,
+                    a.jump / s,
+                    a.start + Fraction(lo + hi, 2) * a.jump,
+                )
             )
         else:
             axes.append(
@@ -145,7 +149,8 @@ def receptive_fields(trace: Trace) -> ReceptiveFields:
                 # pad lists (left, right) pairs starting from the last axis
                 lefts = [pads[2 * k] if 2 * k < len(pads) else 0 for k in range(spatial)][::-1]
                 result = tuple(
-                    AxisRF(a.size, a.jump, a.start - left * a.jump) for a, left in zip(in_rf, lefts, strict=True)
+                    AxisRF(a.size, a.jump, a.start - left * a.jump)
+                    for a, left in zip(in_rf, lefts, strict=True)
                 )
             elif op.packet == "aten.slice" and in_spatial is not None and out_spatial is not None:
                 result = _slice_rf(in_rf, op, len(shape(main_id)), spatial)
@@ -156,7 +161,12 @@ def receptive_fields(trace: Trace) -> ReceptiveFields:
                 )
                 approximate.add(op.index)
             elif (
-                op.packet in ("aten._adaptive_avg_pool2d", "aten.adaptive_max_pool2d", "aten._adaptive_avg_pool3d")
+                op.packet
+                in (
+                    "aten._adaptive_avg_pool2d",
+                    "aten.adaptive_max_pool2d",
+                    "aten._adaptive_avg_pool3d",
+                )
                 and in_spatial is not None
                 and out_spatial is not None
             ):
@@ -164,6 +174,14 @@ def receptive_fields(trace: Trace) -> ReceptiveFields:
                 if not exact:
                     approximate.add(op.index)
             else:
+                if len(sources) == 1 and _spatial_shape(shape(sources[0]), spatial) in (
+                    out_spatial,
+                    None,
+                ):
+                    rfs[out] = rfs[sources[0]]  # element-wise: the same field
+                    if kind is None:
+                        approximate.add(op.index)
+                    continue
                 parts, jumps = [], []
                 for t in sources:
                     t_spatial = _spatial_shape(shape(t), spatial)

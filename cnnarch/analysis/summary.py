@@ -29,7 +29,16 @@ def _formula(row: Row, trace: Trace) -> tuple[str | None, list[Formula], list[st
     op, w = windows[0]
     x = trace.tensors[op.inputs[0]]
     formulas = [
-        Formula(f.axis, f.general, f.substituted, number(f.exact), f.result, f.rounding, f.text(), f.note)
+        Formula(
+            f.axis,
+            f.general,
+            f.substituted,
+            number(f.exact),
+            f.result,
+            f.rounding,
+            f.text(),
+            f.note,
+        )
         for f in output_sizes(w, x.shape[-w.spatial :])
     ]
     notes = []
@@ -95,7 +104,9 @@ def build_report(trace: Trace, depth: int | None = None, source: str | None = No
         outputs = [list(trace.tensors[t].shape) for t in row.outputs]
         shared = row.call is not None and trace.calls[row.call].call_number > 1
         if shared:
-            notes.append(f"call {trace.calls[row.call].call_number} of a shared module: parameters counted once")
+            notes.append(
+                f"call {trace.calls[row.call].call_number} of a shared module: parameters counted once"
+            )
         layers.append(
             Layer(
                 index=row.index,

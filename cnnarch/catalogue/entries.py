@@ -35,9 +35,14 @@ ENTRIES: list[ModelSpec] = [
         task="classification",
         input=(3, 227, 227),
         published=(
-            Published("Krizhevsky et al. 2012", params=60e6, top1=59.3, top5=81.8,
-                      note="about 60M parameters; 40.7%/18.2% top-1/top-5 error, one CNN"),
-        ),  # fmt: skip
+            Published(
+                "Krizhevsky et al. 2012",
+                params=60e6,
+                top1=59.3,
+                top5=81.8,
+                note="about 60M parameters; 40.7%/18.2% top-1/top-5 error, one CNN",
+            ),
+        ),
         notes="The two GPU towers are grouped convolutions (conv2, conv4, conv5: groups=2). "
         "Input 227, not the paper's 224: (224 − 11)/4 + 1 = 54.25 is not an integer.",
         options=("num_classes", "in_channels", "towers"),
@@ -71,9 +76,14 @@ ENTRIES: list[ModelSpec] = [
         input=(3, 224, 224),
         aliases=("inception-v1",),
         published=(
-            Published("Szegedy et al. 2015, Table 1", params=6.8e6, macs=1.5e9, top5=89.93,
-                      note="sum of Table 1; 10.07% top-5 error, one model, 144 crops"),
-        ),  # fmt: skip
+            Published(
+                "Szegedy et al. 2015, Table 1",
+                params=6.8e6,
+                macs=1.5e9,
+                top5=89.93,
+                note="sum of Table 1; 10.07% top-5 error, one model, 144 crops",
+            ),
+        ),
         notes="Paper network: 5x5 branches, biases, no batch norm, LRN (torchvision: 3x3 branches "
         "and batch norm). --aux-logits adds the two auxiliary classifiers.",
         options=("num_classes", "in_channels", "aux_logits"),

@@ -63,9 +63,7 @@ def find(pattern: str | None = None, family: str | None = None, task: str | None
     """Entries matching a wildcard over names and aliases, a family and a task."""
     found = []
     for spec in ENTRIES:
-        if pattern and not any(
-            fnmatch.fnmatch(_key(n), _key(pattern)) for n in (spec.name, *spec.aliases)
-        ):
+        if pattern and not any(fnmatch.fnmatch(_key(n), _key(pattern)) for n in (spec.name, *spec.aliases)):
             continue
         if family and _key(spec.family) != _key(family):
             continue

@@ -37,7 +37,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
 ) -> None:
     """cnnarch: a calculator and analyzer for CNN architectures."""
 
@@ -60,7 +62,12 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv)  # usage errors (exit 2), --help and Exit are handled inside
     except CnnarchError as error:
         hint = f" ({error.hint})" if error.hint else ""
-        err.print(f"[bold red]error:[/] {error.message}{hint}", soft_wrap=True, highlight=False, markup=True)
+        err.print(
+            f"[bold red]error:[/] {error.message}{hint}",
+            soft_wrap=True,
+            highlight=False,
+            markup=True,
+        )
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted")

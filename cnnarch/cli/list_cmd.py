@@ -12,7 +12,9 @@ from cnnarch.cli.console import Format, out, write
 
 
 def list_models(
-    pattern: Annotated[str | None, typer.Argument(help="Wildcard over names, e.g. 'resnet*'.", show_default=False)] = None,
+    pattern: Annotated[
+        str | None, typer.Argument(help="Wildcard over names, e.g. 'resnet*'.", show_default=False)
+    ] = None,
     family: Annotated[str | None, typer.Option("--family", help="Only this family, e.g. resnet.")] = None,
     task: Annotated[str | None, typer.Option("--task", help="Only this task, e.g. segmentation.")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,

@@ -14,13 +14,27 @@ INPUT_HELP = "Input size: 227 (square, default channels), 227x227, or CxHxW such
 
 def summary(
     model: Annotated[str, typer.Argument(help=MODEL_HELP, show_default=False)],
-    input: Annotated[str | None, typer.Option("--input", "-i", help=INPUT_HELP, show_default="the model's default")] = None,
+    input: Annotated[
+        str | None,
+        typer.Option("--input", "-i", help=INPUT_HELP, show_default="the model's default"),
+    ] = None,
     batch: Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size.")] = 1,
-    depth: Annotated[int | None, typer.Option("--depth", "-d", min=1, help="Group layers below this module depth into one row.")] = None,
+    depth: Annotated[
+        int | None,
+        typer.Option("--depth", "-d", min=1, help="Group layers below this module depth into one row."),
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
-    dtype: Annotated[str, typer.Option("--dtype", help="Element type for memory figures: fp32, fp16, bf16.")] = "fp32",
-    num_classes: Annotated[int | None, typer.Option("--num-classes", min=1, help="Classifier outputs, where the model takes it.")] = None,
-    in_channels: Annotated[int | None, typer.Option("--in-channels", min=1, help="Input channels, where the model takes it.")] = None,
+    dtype: Annotated[
+        str, typer.Option("--dtype", help="Element type for memory figures: fp32, fp16, bf16.")
+    ] = "fp32",
+    num_classes: Annotated[
+        int | None,
+        typer.Option("--num-classes", min=1, help="Classifier outputs, where the model takes it."),
+    ] = None,
+    in_channels: Annotated[
+        int | None,
+        typer.Option("--in-channels", min=1, help="Input channels, where the model takes it."),
+    ] = None,
 ) -> None:
     """Trace MODEL once and print every layer: output shape with its formula, parameters, MACs,
     receptive field, effective stride (jump) and activation memory.

@@ -33,7 +33,10 @@ INCEPTION: dict[str, tuple[int, int, int, int, int, int]] = {
 
 def conv_relu(cin: int, cout: int, kernel: int, stride: int = 1) -> nn.Sequential:
     return nn.Sequential(
-        OrderedDict(conv=nn.Conv2d(cin, cout, kernel, stride, padding=kernel // 2), relu=nn.ReLU(inplace=True))
+        OrderedDict(
+            conv=nn.Conv2d(cin, cout, kernel, stride, padding=kernel // 2),
+            relu=nn.ReLU(inplace=True),
+        )
     )
 
 

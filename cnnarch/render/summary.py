@@ -14,7 +14,24 @@ from rich.text import Text
 from cnnarch.render import units
 from cnnarch.report import Report
 
-COLUMNS = ["#", "Layer", "Type", "Output shape", "Output size: formula", "Params", "MACs", "RF", "Jump", "Act. mem"]
+COLUMNS = [
+    "#",
+    "Layer",
+    "Type",
+    "Output shape",
+    "Output size: formula",
+    "Params",
+    "MACs",
+    "RF",
+    "Jump",
+    "Act. mem",
+]
+
+
+CSV_COLUMNS = [
+    "index", "name", "type", "output_shape", "formula", "params", "trainable_params",
+    "macs", "flops", "receptive_field", "effective_stride", "activation_bytes", "inexact",
+]  # fmt: skip
 
 
 def layer_dict(layer: Any) -> dict[str, Any]:
@@ -87,8 +104,7 @@ def _cells(layer: Any) -> list[str]:
 def to_csv(report: Report) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["index", "name", "type", "output_shape", "formula", "params", "trainable_params",
-                     "macs", "flops", "receptive_field", "effective_stride", "activation_bytes", "inexact"])  # fmt: skip
+    writer.writerow(CSV_COLUMNS)
     for layer in report.layers:
         writer.writerow([
             layer.index, layer.name, layer.type, "x".join(map(str, layer.output_shape)), layer.formula_text,
@@ -112,11 +128,15 @@ def footer_lines(report: Report) -> list[str]:
     if any(layer.inexact for layer in report.layers):
         lines.append("* the division is not exact: PyTorch rounds it as shown")
     if any(layer.rf_approximate for layer in report.layers):
-        lines.append("~ receptive field is a bound (transposed conv, upsampling or an op without an exact rule)")
+        lines.append(
+            "~ receptive field is a bound (transposed conv, upsampling or an op without an exact rule)"
+        )
     if any(layer.rf_whole_input for layer in report.layers):
         lines.append("(all): every output value sees the whole input; the size includes the padding")
     if t.unused_params:
-        lines.append(f"Not executed: {units.count(t.unused_params)} parameters in {', '.join(t.unused_modules)}")
+        lines.append(
+            f"Not executed: {units.count(t.unused_params)} parameters in {', '.join(t.unused_modules)}"
+        )
     if t.unknown_ops:
         ops = ", ".join(f"{k} x{v}" for k, v in sorted(t.unknown_ops.items()))
         lines.append(f"Ops without a rule (not counted, not zero): {ops}")
@@ -124,7 +144,12 @@ def footer_lines(report: Report) -> list[str]:
 
 
 def to_markdown(report: Report) -> str:
-    out = [f"### {report.model}", "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    out = [
+        f"### {report.model}",
+        "",
+        "| " + " | ".join(COLUMNS) + " |",
+        "|" + "---|" * len(COLUMNS),
+    ]
     for layer in report.layers:
         out.append("| " + " | ".join(c.replace("|", "\\|") for c in _cells(layer)) + " |")
     out.append("")

@@ -12,8 +12,9 @@ collapses) are passed in as a callback by the caller.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -81,10 +82,21 @@ class TraceFailure(Exception):
         self.op = op
 
 
+_DTYPES: dict[torch.dtype, tuple[str, int]] = {}
+
+
+def _dtype_info(dtype: torch.dtype) -> tuple[str, int]:
+    found = _DTYPES.get(dtype)
+    if found is None:
+        found = _DTYPES[dtype] = (str(dtype).removeprefix("torch."), dtype.itemsize)
+    return found
+
+
 def module_config(module: torch.nn.Module) -> dict[str, Any]:
     config: dict[str, Any] = {}
+    attributes = vars(module)
     for attr in _MODULE_CONFIG_ATTRS:
-        value = getattr(module, attr, None)
+        value = attributes.get(attr)
         if value is None or isinstance(value, torch.Tensor | torch.nn.Module) or callable(value):
             continue
         if isinstance(value, list):
@@ -131,11 +143,12 @@ class TraceBuilder:
         if storage is None:
             self._storages += 1
             storage = self._storages
+        dtype_name, itemsize = _dtype_info(t.dtype)
         info = TensorInfo(
             id=len(self.tensors),
-            shape=tuple(int(s) for s in t.shape),
-            dtype=str(t.dtype).removeprefix("torch."),
-            itemsize=t.element_size(),
+            shape=tuple(t.shape),
+            dtype=dtype_name,
+            itemsize=itemsize,
             kind=kind,
             storage=storage,
             producer=producer,
@@ -192,40 +205,56 @@ class TraceBuilder:
         call.end_op = len(self.ops)
 
     # -- operations ------------------------------------------------------------------------
-    def record(
-        self, func: torch._ops.OpOverload, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> OpRecord:
-        def to_ref(x: Any) -> Any:
-            return TensorRef(self.ref(x)) if isinstance(x, torch.Tensor) else x
+    def _to_refs(self, value: Any) -> Any:
+        if isinstance(value, torch.Tensor):
+            return TensorRef(self.ref(value))
+        if isinstance(value, list | tuple):
+            return type(value)(self._to_refs(v) for v in value)
+        return value
 
-        rec_args = pytree.tree_map(to_ref, args)
-        rec_kwargs = pytree.tree_map(to_ref, kwargs)
-        inputs = [r.id for r in pytree.tree_leaves((rec_args, rec_kwargs)) if isinstance(r, TensorRef)]
+    def record(self, func: torch._ops.OpOverload, args: tuple[Any, ...], kwargs: dict[str, Any]) -> OpRecord:
+        info = _schema_info(func)
+        named: dict[str, Any] = {}
+        inputs: list[int] = []
+        for i, (name, has_default, default) in enumerate(info.arguments):
+            if i < len(args):
+                value = args[i]
+            elif name in kwargs:
+                value = kwargs[name]
+            elif has_default:
+                named[name] = default
+                continue
+            else:
+                continue
+            value = self._to_refs(value)
+            named[name] = value
+            if isinstance(value, TensorRef):
+                inputs.append(value.id)
+            elif isinstance(value, list | tuple):
+                inputs.extend(v.id for v in value if isinstance(v, TensorRef))
         return OpRecord(
             index=len(self.ops),
-            target=str(func),
-            packet=str(func.overloadpacket),
-            args=_named_arguments(func, rec_args, rec_kwargs),
+            target=info.target,
+            packet=info.packet,
+            args=named,
             inputs=inputs,
             outputs=[],
             call=self.stack[-1] if self.stack else None,
         )
 
-    def finish_op(
-        self, op: OpRecord, func: torch._ops.OpOverload, args: tuple[Any, ...], out: Any
-    ) -> None:
-        schema = func._schema
-        flat_out = list(_tensors(out))
+    def finish_op(self, op: OpRecord, func: torch._ops.OpOverload, args: tuple[Any, ...], out: Any) -> None:
+        info = _schema_info(func)
+        flat_out = [out] if isinstance(out, torch.Tensor) else _tensors(out)
         aliasing = "new"
         for i, t in enumerate(flat_out):
             storage = None
-            ret = schema.returns[min(i, len(schema.returns) - 1)] if schema.returns else None
-            alias = ret.alias_info if ret is not None else None
+            alias = info.returns[min(i, len(info.returns) - 1)] if info.returns else None
             if alias is not None:
-                source = _aliased_argument(schema, args, alias.before_set)
+                source_index, write = alias
+                source = args[source_index] if source_index is not None and source_index < len(args) else None
                 if source is not None and id(source) in self._ids:
                     storage = self.tensors[self._ids[id(source)]].storage
-                    aliasing = "inplace" if alias.is_write else "view"
+                    aliasing = "inplace" if write else "view"
             op.outputs.append(self._register(t, "activation", producer=op.index, storage=storage))
         op.aliasing = aliasing  # type: ignore[assignment]
         self.ops.append(op)
@@ -245,27 +274,47 @@ class TraceBuilder:
         )
 
 
-def _named_arguments(
-    func: torch._ops.OpOverload, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> dict[str, Any]:
-    """Arguments by their schema name, defaults filled in, so rules read ``op.args["stride"]``."""
-    named: dict[str, Any] = {}
-    for i, arg in enumerate(func._schema.arguments):
-        if i < len(args):
-            named[arg.name] = args[i]
-        elif arg.name in kwargs:
-            named[arg.name] = kwargs[arg.name]
-        elif arg.has_default_value():
-            named[arg.name] = arg.default_value
-    return named
+@dataclass(frozen=True)
+class _SchemaInfo:
+    target: str
+    packet: str
+    arguments: list[tuple[str, bool, Any]]
+    """(name, has a default, default) per schema argument."""
+    returns: list[tuple[int | None, bool] | None]
+    """Per return: None for a new tensor, else (index of the aliased argument, is a write)."""
 
 
-def _aliased_argument(schema: Any, args: tuple[Any, ...], alias_set: set[str]) -> Any:
-    for i, arg in enumerate(schema.arguments):
-        info = arg.alias_info
-        if info is not None and info.before_set & alias_set and i < len(args):
-            return args[i]
-    return None
+_SCHEMAS: dict[Any, _SchemaInfo] = {}
+
+
+def _schema_info(func: torch._ops.OpOverload) -> _SchemaInfo:
+    """What the tracer needs from an op's schema, computed once per op."""
+    info = _SCHEMAS.get(func)
+    if info is not None:
+        return info
+    schema = func._schema
+    arguments = [
+        (a.name, a.has_default_value(), a.default_value if a.has_default_value() else None)
+        for a in schema.arguments
+    ]
+    returns: list[tuple[int | None, bool] | None] = []
+    for ret in schema.returns:
+        alias = ret.alias_info
+        if alias is None:
+            returns.append(None)
+            continue
+        source = next(
+            (
+                i
+                for i, a in enumerate(schema.arguments)
+                if a.alias_info is not None and a.alias_info.before_set & alias.before_set
+            ),
+            None,
+        )
+        returns.append((source, bool(alias.is_write)))
+    info = _SchemaInfo(str(func), str(func.overloadpacket), arguments, returns)
+    _SCHEMAS[func] = info
+    return info
 
 
 def _tensors(tree: Any) -> list[torch.Tensor]:
@@ -273,19 +322,35 @@ def _tensors(tree: Any) -> list[torch.Tensor]:
 
 
 class _RecordingMode(TorchDispatchMode):
-    def __init__(self, builder: TraceBuilder, check: OpCheck | None) -> None:
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # The documented opt-out: this mode never runs under torch.compile, and wrapping it for
+        # dynamo would import torch._dynamo (about 2 s and 180 MB) on the first operation.
+        return False
+
+    def __init__(
+        self,
+        builder: TraceBuilder,
+        check: OpCheck | None,
+        shortcuts: Mapping[str, Callable[..., Any]],
+    ) -> None:
         super().__init__()
         self.builder = builder
         self.check = check
+        self.shortcuts = shortcuts
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
         kwargs = kwargs or {}
-        if str(func.overloadpacket) in _IGNORED:
+        info = _schema_info(func)
+        if info.packet in _IGNORED:
             return func(*args, **kwargs)
         op = self.builder.record(func, args, kwargs)
         if self.check is not None:
             self.check(op, self.builder)
-        out = func(*args, **kwargs)
+        shortcut = self.shortcuts.get(info.target)
+        out = shortcut(*args, **kwargs) if shortcut is not None else NotImplemented
+        if out is NotImplemented:
+            out = func(*args, **kwargs)
         self.builder.finish_op(op, func, args, out)
         return out
 
@@ -296,8 +361,14 @@ def trace_module(
     name: str,
     check: OpCheck | None = None,
     grad: bool = False,
+    shortcuts: Mapping[str, Callable[..., Any]] | None = None,
 ) -> Trace:
-    """Run ``model(*inputs)`` once in eval mode and return the record of what ran."""
+    """Run ``model(*inputs)`` once in eval mode and return the record of what ran.
+
+    ``shortcuts`` maps an op (``aten.convolution.default``) to a function that returns its
+    outputs without running the kernel (or ``NotImplemented`` to run it): on the meta device
+    some kernels are slow Python decompositions.
+    """
     builder = TraceBuilder(model, name)
     for t in inputs:
         builder.add_input(t)
@@ -310,7 +381,7 @@ def trace_module(
             hooks.register_module_forward_hook(builder.exit),
         ]
         stack.callback(lambda: [h.remove() for h in handles])
-        stack.enter_context(_RecordingMode(builder, check))
+        stack.enter_context(_RecordingMode(builder, check, shortcuts or {}))
         try:
             out = model(*inputs)
         except (TraceFailure, CnnarchError):

@@ -1,0 +1,51 @@
+"""Measurement helpers shared by the benchmark scripts (not timed unit tests: the machines are
+shared and noisy, so each script reports ratios measured in one run)."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+
+
+def best_time(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> float:
+    """Fastest of ``repeat`` calls, in seconds (the least disturbed by other load)."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def peak_rss_mib(argv: list[str]) -> float:
+    """Peak resident memory of a fresh process running ``argv``, in MiB (Linux ru_maxrss is KiB)."""
+    probe = (
+        "import resource, subprocess, sys; "
+        "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if done.returncode == 0 else -1)"
+    )
+    out = subprocess.run([PYTHON, "-c", probe, *argv], capture_output=True, text=True, check=True)
+    kib = int(out.stdout.strip())
+    if kib < 0:
+        raise RuntimeError(f"{argv} failed")
+    return kib / 1024
+
+
+def self_peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def table(headers: list[str], rows: list[list[object]]) -> str:
+    """A Markdown table, for the terminal and for RESULTS.md alike."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)

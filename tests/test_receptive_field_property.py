@@ -1,0 +1,112 @@
+"""Receptive fields equal the region a gradient measures: with positive weights and pooling as
+averaging, the input pixels with a nonzero d(output pixel)/d(input) are exactly its field."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import torch
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from cnnarch import analyze
+from cnnarch.errors import ShapeError
+
+
+@st.composite
+def window_layer(draw, channels: int) -> nn.Module:
+    k = draw(st.integers(1, 5))
+    s = draw(st.integers(1, 3))
+    if draw(st.booleans()):
+        d = draw(st.integers(1, 3))
+        return nn.Conv2d(channels, channels, k, stride=s, padding=draw(st.integers(0, 3)), dilation=d)
+    return nn.AvgPool2d(k, stride=s, padding=draw(st.integers(0, k // 2)))
+
+
+class Branches(nn.Module):
+    """Two paths from one input, merged by add or concat (Inception- and ResNet-like)."""
+
+    def __init__(self, a: nn.Module, b: nn.Module, merge: str) -> None:
+        super().__init__()
+        self.a, self.b, self.merge = a, b, merge
+
+    def forward(self, x):
+        ya, yb = self.a(x), self.b(x)
+        return ya + yb if self.merge == "add" else torch.cat([ya, yb], 1)
+
+
+@st.composite
+def branch_block(draw, channels: int) -> nn.Module:
+    stride = draw(st.integers(1, 2))
+    paths = []
+    for _ in range(2):
+        k = draw(st.sampled_from([1, 3, 5]))
+        d = draw(st.integers(1, 2))
+        paths.append(nn.Conv2d(channels, channels, k, stride=stride, padding=d * (k - 1) // 2, dilation=d))
+    merge = draw(st.sampled_from(["add", "cat"]))
+    block = Branches(paths[0], paths[1], merge)
+    if merge == "cat":
+        return nn.Sequential(block, nn.Conv2d(2 * channels, channels, 1))
+    return block
+
+
+@st.composite
+def networks(draw) -> nn.Module:
+    layers = [draw(st.one_of(window_layer(2), branch_block(2))) for _ in range(draw(st.integers(1, 4)))]
+    return nn.Sequential(*layers).double()
+
+
+def measured_region(net: nn.Module, size: int, i: int, j: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(first, last) input row and column that output pixel (i, j) depends on."""
+    for p in net.parameters():
+        with torch.no_grad():
+            p.uniform_(0.5, 1.0)
+    x = torch.ones(1, 2, size, size, dtype=torch.float64, requires_grad=True)
+    net(x)[0, :, i, j].sum().backward()
+    nz = torch.nonzero(x.grad[0].sum(0))
+    return (int(nz[:, 0].min()), int(nz[:, 0].max())), (int(nz[:, 1].min()), int(nz[:, 1].max()))
+
+
+def predicted_region(index: int, r, jump, start) -> tuple[Fraction, Fraction]:
+    centre = Fraction(start) + index * Fraction(jump)
+    return centre - Fraction(r - 1, 2), centre + Fraction(r - 1, 2)
+
+
+@settings(max_examples=150, deadline=None)
+@given(net=networks(), size=st.integers(16, 64))
+def test_receptive_field_equals_gradient_region(net, size):
+    try:
+        report = analyze(net, (2, size, size))
+    except ShapeError:
+        assume(False)  # the input is too small for this network
+    last = report.layers[-1]
+    rf = list(zip(last.receptive_field, last.effective_stride, last.rf_start, strict=True))
+    # Choose an output pixel whose field lies inside the image: there the gradient shows the
+    # field's true ends (near a border, padding and gaps between strided taps cut it short).
+    inside = []
+    for axis_rf, n in zip(rf, last.output_shape[2:], strict=True):
+        fits = [
+            k
+            for k in range(n)
+            if predicted_region(k, *axis_rf)[0] >= 0 and predicted_region(k, *axis_rf)[1] <= size - 1
+        ]
+        inside.append(fits)
+    assume(all(inside))
+    i, j = inside[0][len(inside[0]) // 2], inside[1][len(inside[1]) // 2]
+    measured = measured_region(net, size, i, j)
+    for index, region, axis_rf in zip((i, j), measured, rf, strict=True):
+        assert region == predicted_region(index, *axis_rf)
+
+
+def test_global_pooling_sees_the_whole_input():
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2))
+    report = analyze(net, (3, 16, 16))
+    pooled = report.layers[1]
+    assert pooled.rf_whole_input and pooled.receptive_field == [16, 16]
+    assert report.layers[-1].rf_whole_input
+
+
+def test_merge_takes_the_largest_path():
+    net = Branches(nn.Conv2d(1, 1, 3, padding=1), nn.Conv2d(1, 1, 7, padding=3), "add")
+    assert analyze(net, (1, 32, 32)).layers[-1].receptive_field == [7, 7]
