@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -12,11 +11,10 @@ from torch import nn
 from cnnarch.analysis.checks import ShapeChecks
 from cnnarch.analysis.shape_rules import SHORTCUTS
 from cnnarch.analysis.summary import build_report
-from cnnarch.catalogue import build, get_spec
-from cnnarch.catalogue.spec import ModelSpec
 from cnnarch.errors import CnnarchError, ShapeError
 from cnnarch.inputs import format_shape, parse_input
 from cnnarch.report import Report
+from cnnarch.sources import Source, resolve_text
 from cnnarch.trace.records import Trace
 from cnnarch.trace.tracer import TraceFailure, trace_module
 
@@ -24,27 +22,15 @@ DTYPES = {"fp32": torch.float32, "float32": torch.float32, "fp16": torch.float16
           "float16": torch.float16, "bf16": torch.bfloat16, "bfloat16": torch.bfloat16}  # fmt: skip
 
 
-@dataclass
-class Source:
-    """A model ready to trace: the module (on the meta device), its name and default input."""
-
-    module: nn.Module
-    name: str
-    default_input: tuple[int, ...] | None
-    spec: ModelSpec | None = None
-
-
 def resolve(model: str | nn.Module, **options: Any) -> Source:
-    """Build a catalogue entry on the meta device (no weights allocated, no initialisation work),
-    or move a copy of a user's module there."""
+    """Build a model on the meta device (no weights allocated, no initialisation work): a
+    catalogue name or anything else a resolver in ``cnnarch.sources`` recognises, or a copy of
+    a user's module."""
     if isinstance(model, nn.Module):
         with torch.device("meta"):
             module = copy.deepcopy(model).to("meta")
-        return Source(module, type(model).__name__, None)
-    spec = get_spec(model)
-    with torch.device("meta"):
-        module = build(spec, **options)
-    return Source(module, spec.name, spec.input, spec)
+        return Source(module, type(model).__name__, None, origin="module")
+    return resolve_text(model, {k: v for k, v in options.items() if v is not None})
 
 
 def dtype_of(name: str) -> torch.dtype:

@@ -1,0 +1,32 @@
+"""Where a model comes from. ``resolve`` asks each resolver in turn; the first that recognises
+the text builds the model (on the meta device) and returns a ``Source``.
+
+A resolver is ``(text, options) -> Source | None``: None means "not mine". Resolvers are named
+as ``module:function`` strings and imported only when asked, so no source costs start-up time.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from cnnarch.sources.base import Source
+
+RESOLVERS: list[str] = [
+    "cnnarch.sources.catalogue:resolve",
+]
+
+
+def resolve_text(text: str, options: dict[str, Any]) -> Source:
+    for path in RESOLVERS:
+        module_name, function_name = path.split(":")
+        found = getattr(importlib.import_module(module_name), function_name)(text, options)
+        if found is not None:
+            return found
+    from cnnarch.catalogue import get_spec
+
+    get_spec(text)  # raises the unknown-name error with the nearest catalogue name
+    raise AssertionError("unreachable")
+
+
+__all__ = ["RESOLVERS", "Source", "resolve_text"]

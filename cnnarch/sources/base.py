@@ -1,0 +1,23 @@
+"""A model ready to trace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from cnnarch.catalogue.spec import ModelSpec
+
+
+@dataclass
+class Source:
+    """The module (on the meta device), its display name and its default per-sample input."""
+
+    module: nn.Module
+    name: str
+    default_input: tuple[int, ...] | None
+    spec: ModelSpec | None = None
+    origin: str = "catalogue"
+    """catalogue, layer-list, file, torchvision, timm, module ..."""

@@ -1,0 +1,19 @@
+"""Catalogue names (``alexnet``, ``vgg-d``, ``resnet50``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from cnnarch.catalogue import build, get_spec, is_known
+from cnnarch.sources.base import Source
+
+
+def resolve(text: str, options: dict[str, Any]) -> Source | None:
+    if not is_known(text):
+        return None
+    spec = get_spec(text)
+    with torch.device("meta"):
+        module = build(spec, **options)
+    return Source(module, spec.name, spec.input, spec, origin="catalogue")
