@@ -6,9 +6,10 @@ order listed here.
 
 from __future__ import annotations
 
-from cnnarch.catalogue.entries import first
+from cnnarch.catalogue.entries import dense, first
 from cnnarch.catalogue.spec import ModelSpec
 
 ENTRIES: list[ModelSpec] = [
     *first.ENTRIES,
+    *dense.ENTRIES,
 ]
