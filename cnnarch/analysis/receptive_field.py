@@ -156,7 +156,7 @@ def receptive_fields(trace: Trace) -> ReceptiveFields:
                 result = _slice_rf(in_rf, op, len(shape(main_id)), spatial)
             elif kind in ("upsample",) and in_spatial is not None and out_spatial is not None:
                 result = tuple(
-                    _resample(a, Fraction(n_in, n_out), "nearest" not in op.packet)
+                    _resample(a, _upsample_ratio(op, n_in, n_out), not _copies(op))
                     for a, n_in, n_out in zip(in_rf, in_spatial, out_spatial, strict=True)
                 )
                 approximate.add(op.index)
@@ -213,6 +213,19 @@ def _slice_rf(rf: RF, op: OpRecord, ndim: int, spatial: int) -> RF:
     a = axes[axis]
     axes[axis] = AxisRF(a.size, a.jump * step, a.start + int(begin) * a.jump)
     return tuple(axes)
+
+
+def _copies(op: OpRecord) -> bool:
+    """Upsampling that copies one input value per output pixel (no blending)."""
+    return "nearest" in op.packet or op.packet == "aten.max_unpool2d"
+
+
+def _upsample_ratio(op: OpRecord, n_in: int, n_out: int) -> Fraction:
+    """Input pixels per output pixel. Max un-pooling puts each value in one cell of its s x s
+    window, so its ratio is 1/s even where ceil-mode pooling made n_out < s·n_in (SegNet: 12 → 23)."""
+    if op.packet == "aten.max_unpool2d":
+        return Fraction(1, -(-n_out // n_in))
+    return Fraction(n_in, n_out)
 
 
 def _resample(a: AxisRF, ratio: Fraction, interpolates: bool) -> AxisRF:
