@@ -16,4 +16,7 @@ def resolve(text: str, options: dict[str, Any]) -> Source | None:
     spec = get_spec(text)
     with torch.device("meta"):
         module = build(spec, **options)
-    return Source(module, spec.name, spec.input, spec, origin="catalogue")
+    default_input = spec.input
+    if options.get("in_channels"):  # --in-channels changes the default input's channels too
+        default_input = (options["in_channels"], *spec.input[1:])
+    return Source(module, spec.name, default_input, spec, origin="catalogue")
