@@ -57,6 +57,8 @@ def trace_source(
         )
     else:
         shape = parse_input(input_size, source.default_input or (3, 224, 224))
+    if source.build_for is not None:
+        source.module = source.build_for(shape)
     torch_dtype = dtype_of(dtype)
     source.module.to(torch_dtype)
     x = torch.empty((batch, *shape), device="meta", dtype=torch_dtype)

@@ -14,6 +14,7 @@ from cnnarch.sources.base import Source
 
 RESOLVERS: list[str] = [
     "cnnarch.sources.catalogue:resolve",
+    "cnnarch.sources.layer_list:resolve",
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,3 +22,6 @@ class Source:
     spec: ModelSpec | None = None
     origin: str = "catalogue"
     """catalogue, layer-list, file, torchvision, timm, module ..."""
+    build_for: Callable[[tuple[int, ...]], nn.Module] | None = None
+    """Rebuilds the module for a per-sample input shape before a trace (a layer list infers its
+    channel and feature counts from the input); None: the module fits any input."""
