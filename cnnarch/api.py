@@ -9,8 +9,10 @@ import torch
 from torch import nn
 
 from cnnarch.analysis.checks import ShapeChecks
+from cnnarch.analysis.memory_report import build_memory
 from cnnarch.analysis.shape_rules import SHORTCUTS
 from cnnarch.analysis.summary import build_report
+from cnnarch.analysis.training_memory import OPTIMIZER_STATE
 from cnnarch.errors import CnnarchError, ShapeError
 from cnnarch.inputs import format_shape, parse_input
 from cnnarch.report import Report
@@ -45,8 +47,12 @@ def trace_source(
     input_size: str | int | tuple[int, ...] | None = None,
     batch: int = 1,
     dtype: str = "fp32",
+    training: bool = False,
 ) -> Trace:
-    """One traced forward pass on the meta device: the record every analysis reads."""
+    """One traced forward pass on the meta device: the record every analysis reads.
+
+    ``training=True`` traces in training mode with autograd on, recording what autograd saves
+    for the backward pass (for the training-memory analysis)."""
     if batch < 1:
         raise CnnarchError(f"--batch {batch} must be at least 1")
     if isinstance(input_size, tuple):
@@ -66,9 +72,14 @@ def trace_source(
     try:
         with torch.device("meta"):
             try:
-                return trace_module(source.module, [x], source.name, check=checks, shortcuts=SHORTCUTS)
+                return trace_module(
+                    source.module, [x], source.name, check=checks, shortcuts=SHORTCUTS,
+                    grad=training, train=training,
+                )  # fmt: skip
             except TraceFailure:  # let PyTorch's own kernels decide (and explain) what failed
-                return trace_module(source.module, [x], source.name, check=checks)
+                return trace_module(
+                    source.module, [x], source.name, check=checks, grad=training, train=training
+                )
     except TraceFailure as failure:
         where = f"{failure.call.path or source.name} ({failure.call.type})" if failure.call else source.name
         first_line = (
@@ -88,14 +99,23 @@ def analyze(
     batch: int = 1,
     depth: int | None = None,
     dtype: str = "fp32",
+    memory: bool = False,
+    optimizer: str = "adam",
     **options: Any,
 ) -> Report:
     """Trace ``model`` once and return its layer-by-layer report.
 
     ``model`` is a catalogue name (``"alexnet"``) or an ``nn.Module``; ``input_size`` is
     ``227``, ``"227x227"``, ``"3x227x227"`` or a tuple (C, H, W); ``options`` are the builder's
-    own keywords (``num_classes``, ``in_channels`` ...).
+    own keywords (``num_classes``, ``in_channels`` ...). ``memory=True`` adds the memory
+    breakdown of inference and of a training step with ``optimizer`` (sgd, momentum, adam).
     """
+    if optimizer not in OPTIMIZER_STATE:
+        raise CnnarchError(f"unknown optimizer {optimizer!r}", f"use one of: {', '.join(OPTIMIZER_STATE)}")
     source = resolve(model, **options)
     trace = trace_source(source, input_size, batch, dtype)
-    return build_report(trace, depth, source=source.spec.source if source.spec else None)
+    report = build_report(trace, depth, source=source.spec.source if source.spec else None)
+    if memory:
+        training = trace_source(source, tuple(report.input_shape[1:]), batch, dtype, training=True)
+        report.memory = build_memory(report, training, optimizer)
+    return report

@@ -97,6 +97,36 @@ class Totals:
     """Operations no rule covers, with how often each ran: never silently counted as zero."""
     unused_params: int = 0
     unused_modules: list[str] = field(default_factory=list)
+    peak_activation_bytes: int = 0
+    """Activations alive at once at the inference peak (input included): see ``Memory``."""
+    peak_layer: str | None = None
+
+
+@dataclass
+class Memory:
+    """What a forward pass and a training step need (``summary --memory``)."""
+
+    batch: int
+    dtype: str
+    param_bytes: int
+    buffer_bytes: int
+    activation_sum_bytes: int
+    """Every layer's output added up: what "activation memory" tables report."""
+    inference_peak_bytes: int
+    """Activations alive at once at the forward pass's peak, the input included."""
+    inference_peak_layer: str | None
+    inference_total_bytes: int
+    """Parameters + buffers + the inference peak."""
+    optimizer: str | None = None
+    gradient_bytes: int = 0
+    optimizer_state_bytes: int = 0
+    saved_bytes: int = 0
+    """Activations autograd keeps for the backward pass."""
+    forward_peak_bytes: int = 0
+    backward_peak_bytes: int = 0
+    backward_peak_layer: str | None = None
+    training_total_bytes: int = 0
+    """Parameters + buffers + optimizer state + the larger of the forward and backward peaks."""
 
 
 @dataclass
@@ -109,6 +139,7 @@ class Report:
     layers: list[Layer]
     totals: Totals
     source: str | None = None
+    memory: Memory | None = None
     conventions: dict[str, str] = field(
         default_factory=lambda: {"macs": MAC_CONVENTION, "activation_memory": ACTIVATION_CONVENTION}
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from cnnarch.analysis.formulas import describe_window, output_sizes
 from cnnarch.analysis.layers import Row, build_rows
+from cnnarch.analysis.liveness import walk
 from cnnarch.analysis.memory import activation_bytes
 from cnnarch.analysis.ops import category, macs, short_name, window
 from cnnarch.analysis.params import attribute_params
@@ -133,6 +134,7 @@ def build_report(trace: Trace, depth: int | None = None, source: str | None = No
                 notes=notes,
             )
         )
+    peak = walk(trace)
     total_macs = sum(layer.macs for layer in layers)
     totals = Totals(
         params=params.total,
@@ -148,6 +150,8 @@ def build_report(trace: Trace, depth: int | None = None, source: str | None = No
         unknown_ops=dict(unknown),
         unused_params=params.unused,
         unused_modules=params.unused_modules,
+        peak_activation_bytes=peak.peak_bytes,
+        peak_layer=rows[op_row[peak.peak_op]].name if peak.peak_op is not None else None,
     )
     first_input = trace.tensors[trace.inputs[0]].shape if trace.inputs else ()
     first_output = trace.tensors[trace.outputs[0]].shape if trace.outputs else ()

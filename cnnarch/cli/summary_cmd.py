@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
+from enum import Enum
+
 from cnnarch.cli.console import Format, out, write
+
+
+class Optimizer(str, Enum):
+    sgd = "sgd"
+    momentum = "momentum"
+    adam = "adam"
+
 
 MODEL_HELP = "Catalogue name (see 'cnnarch list'), e.g. alexnet, vgg16, resnet50."
 INPUT_HELP = "Input size: 227 (square, default channels), 227x227, or CxHxW such as 3x227x227."
@@ -35,6 +44,13 @@ def summary(
         int | None,
         typer.Option("--in-channels", min=1, help="Input channels, where the model takes it."),
     ] = None,
+    memory: Annotated[
+        bool,
+        typer.Option("--memory", "-m", help="Add the memory breakdown: inference peak and a training step."),
+    ] = False,
+    optimizer: Annotated[
+        Optimizer, typer.Option("--optimizer", help="Optimizer state for the training-step memory.")
+    ] = Optimizer.adam,
 ) -> None:
     """Trace MODEL once and print every layer: output shape with its formula, parameters, MACs,
     receptive field, effective stride (jump) and activation memory.
@@ -50,12 +66,23 @@ def summary(
       cnnarch summary resnet50 --depth 2
 
       cnnarch summary vgg16 --format json > vgg16.json
+
+      cnnarch summary resnet50 --memory --batch 32 --optimizer sgd
     """
     from cnnarch.api import analyze
     from cnnarch.render import summary as render
 
     options = {"num_classes": num_classes, "in_channels": in_channels}
-    report = analyze(model, input, batch=batch, depth=depth, dtype=dtype, **options)
+    report = analyze(
+        model,
+        input,
+        batch=batch,
+        depth=depth,
+        dtype=dtype,
+        memory=memory,
+        optimizer=optimizer.value,
+        **options,
+    )
     if fmt is Format.json:
         write(render.to_json(report))
     elif fmt is Format.csv:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from cnnarch.render import units
+from cnnarch.render import memory, units
 from cnnarch.report import Report
 
 COLUMNS = [
@@ -74,6 +74,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "conventions": report.conventions,
         "layers": [layer_dict(layer) for layer in report.layers],
         "totals": vars(report.totals),
+        "memory": vars(report.memory) if report.memory is not None else None,
     }
 
 
@@ -155,6 +156,8 @@ def to_markdown(report: Report) -> str:
     out.append("")
     out += [f"- {line}" for line in footer_lines(report)]
     out.append(f"- {report.conventions['macs']}")
+    if report.memory is not None:
+        out += ["", memory.markdown(report.memory)]
     return "\n".join(out) + "\n"
 
 
@@ -172,3 +175,5 @@ def print_table(report: Report, console: Console) -> None:
     for line in footer_lines(report):
         console.print(line, highlight=False)
     console.print(Text(report.conventions["macs"], style="dim"))
+    if report.memory is not None:
+        memory.print_memory(report.memory, console)

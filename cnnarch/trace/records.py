@@ -63,6 +63,8 @@ class OpRecord:
     call: int | None
     """Innermost module call active when the operation ran (None: outside any module)."""
     aliasing: Literal["new", "view", "inplace"] = "new"
+    function: int | None = None
+    """The ``FunctionCall`` this operation ran inside (None: not known)."""
 
 
 @dataclass
@@ -81,6 +83,29 @@ class ModuleCall:
     first_op: int = 0
     end_op: int = 0
     """Operations ``first_op <= i < end_op`` ran inside this call (nested calls included)."""
+
+
+@dataclass
+class FunctionCall:
+    """One call of a PyTorch function as the model's Python code made it: ``F.relu``,
+    ``torch.cat``, ``torch.Tensor.add`` (also for ``x + y``: both reach PyTorch as the same call).
+
+    Only the outermost call is recorded (the operations ``F.local_response_norm`` runs belong to
+    it), so calls never nest. Other tools count at this level (ptflops patches functions, fvcore
+    sees ``adaptive_avg_pool2d`` where the dispatcher runs ``mean``), hence the record.
+    """
+
+    index: int
+    name: str
+    """As ``torch.overrides.resolve_name`` gives it, e.g. ``torch.nn.functional.relu``."""
+    call: int | None
+    """Innermost module call active (None: outside any module)."""
+    inputs: list[int]
+    """Tensor arguments, as they were when the call began."""
+    outputs: list[int]
+    first_op: int
+    end_op: int
+    """Operations ``first_op <= i < end_op`` ran inside this call."""
 
 
 @dataclass
@@ -103,6 +128,11 @@ class Trace:
     inputs: list[int]
     outputs: list[int]
     dtype: str = "float32"
+    functions: list[FunctionCall] = field(default_factory=list)
+    """The torch function calls that ran operations, in order (see ``FunctionCall``)."""
+    saved: dict[int, int] = field(default_factory=dict)
+    """Tensors autograd saved for backward (traced with grad), each with the index of the
+    operation whose backward uses it last, i.e. the earliest operation that saved it."""
 
     def tensor(self, ref: TensorRef | int) -> TensorInfo:
         return self.tensors[ref.id if isinstance(ref, TensorRef) else ref]

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+from torch.overrides import TorchFunctionMode, resolve_name
 from torch.utils import _pytree as pytree
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from cnnarch.errors import CnnarchError
 from cnnarch.trace.records import (
+    FunctionCall,
     ModuleCall,
     ModuleInfo,
     OpRecord,
@@ -115,6 +117,8 @@ class TraceBuilder:
         self.ops: list[OpRecord] = []
         self.calls: list[ModuleCall] = []
         self.stack: list[int] = []
+        self.functions: list[FunctionCall] = []
+        self.function: int | None = None  # index the torch function now running will get
         self._ids: dict[int, int] = {}  # id(python tensor) -> latest TensorInfo id
         self._alive: list[torch.Tensor] = []  # keeps python ids unique for the whole trace
         self._storages = 0
@@ -130,6 +134,7 @@ class TraceBuilder:
             self._register(b, "buffer", name_)
         self.inputs: list[int] = []
         self.outputs: list[int] = []
+        self._packed: list[tuple[int, int]] = []
 
     # -- tensors ---------------------------------------------------------------------------
     def _register(
@@ -240,6 +245,7 @@ class TraceBuilder:
             inputs=inputs,
             outputs=[],
             call=self.stack[-1] if self.stack else None,
+            function=self.function,
         )
 
     def finish_op(self, op: OpRecord, func: torch._ops.OpOverload, args: tuple[Any, ...], out: Any) -> None:
@@ -259,6 +265,21 @@ class TraceBuilder:
         op.aliasing = aliasing  # type: ignore[assignment]
         self.ops.append(op)
 
+    def pack(self, t: torch.Tensor) -> torch.Tensor:
+        """saved_tensors_hooks pack: note what autograd keeps. Inputs are saved just before
+        their operation is recorded, outputs just after it."""
+        self._packed.append((self.ref(t), len(self.ops)))
+        return t
+
+    def _saved(self) -> dict[int, int]:
+        saved: dict[int, int] = {}
+        for tid, count in self._packed:
+            producer = self.tensors[tid].producer
+            op = count - 1 if producer is not None and producer == count - 1 else count
+            op = min(op, len(self.ops) - 1)
+            saved[tid] = min(saved.get(tid, op), op)
+        return saved
+
     def finish(self, outputs: Any, input_shapes: list[tuple[int, ...]], dtype: str) -> Trace:
         self.outputs = [self.ref(t) for t in _tensors(outputs)]
         return Trace(
@@ -271,6 +292,8 @@ class TraceBuilder:
             inputs=self.inputs,
             outputs=self.outputs,
             dtype=dtype,
+            functions=self.functions,
+            saved=self._saved(),
         )
 
 
@@ -355,6 +378,60 @@ class _RecordingMode(TorchDispatchMode):
         return out
 
 
+_FUNCTION_NAMES: dict[Any, str] = {}
+
+
+def _tensor_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[torch.Tensor]:
+    found: list[torch.Tensor] = []
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, torch.Tensor):
+            found.append(value)
+        elif isinstance(value, list | tuple):
+            found.extend(v for v in value if isinstance(v, torch.Tensor))
+    return found
+
+
+class _FunctionMode(TorchFunctionMode):
+    """Notes the torch function call (``F.relu``, ``torch.cat`` ...) each operation ran in.
+
+    PyTorch takes this mode off its stack while ``__torch_function__`` runs, so calls made
+    inside a function (``F.local_response_norm`` calling ``Tensor.mul``) are not seen: every
+    operation belongs to the outermost call, and calls never nest.
+    """
+
+    def __init__(self, builder: TraceBuilder) -> None:
+        super().__init__()
+        self.builder = builder
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
+        kwargs = kwargs or {}
+        builder = self.builder
+        start = len(builder.ops)
+        tensors = _tensor_args(args, kwargs)
+        before = [builder._ids.get(id(t)) for t in tensors]  # in-place calls re-map the ids
+        builder.function = len(builder.functions)
+        try:
+            out = func(*args, **kwargs)
+        finally:
+            builder.function = None
+        if len(builder.ops) > start:
+            name = _FUNCTION_NAMES.get(func)
+            if name is None:
+                name = _FUNCTION_NAMES[func] = resolve_name(func) or repr(func)
+            builder.functions.append(
+                FunctionCall(
+                    index=len(builder.functions),
+                    name=name,
+                    call=builder.stack[-1] if builder.stack else None,
+                    inputs=[b if b is not None else builder.ref(t) for b, t in zip(before, tensors, strict=True)],
+                    outputs=[builder.ref(t) for t in ([out] if isinstance(out, torch.Tensor) else _tensors(out))],
+                    first_op=start,
+                    end_op=len(builder.ops),
+                )
+            )
+        return out
+
+
 def trace_module(
     model: torch.nn.Module,
     inputs: Sequence[torch.Tensor],
@@ -362,17 +439,21 @@ def trace_module(
     check: OpCheck | None = None,
     grad: bool = False,
     shortcuts: Mapping[str, Callable[..., Any]] | None = None,
+    train: bool = False,
 ) -> Trace:
     """Run ``model(*inputs)`` once in eval mode and return the record of what ran.
 
     ``shortcuts`` maps an op (``aten.convolution.default``) to a function that returns its
     outputs without running the kernel (or ``NotImplemented`` to run it): on the meta device
     some kernels are slow Python decompositions.
+
+    ``grad=True`` also records which tensors autograd saves for the backward pass (and which
+    operation's backward releases them); ``train=True`` runs the model in training mode.
     """
     builder = TraceBuilder(model, name)
     for t in inputs:
         builder.add_input(t)
-    model.eval()
+    model.train(train)
     hooks = torch.nn.modules.module
     with ExitStack() as stack:
         stack.enter_context(torch.set_grad_enabled(grad))
@@ -381,7 +462,10 @@ def trace_module(
             hooks.register_module_forward_hook(builder.exit),
         ]
         stack.callback(lambda: [h.remove() for h in handles])
+        if grad:
+            stack.enter_context(torch.autograd.graph.saved_tensors_hooks(builder.pack, lambda t: t))
         stack.enter_context(_RecordingMode(builder, check, shortcuts or {}))
+        stack.enter_context(_FunctionMode(builder))
         try:
             out = model(*inputs)
         except (TraceFailure, CnnarchError):
