@@ -6,10 +6,12 @@ order listed here.
 
 from __future__ import annotations
 
-from cnnarch.catalogue.entries import dense, first
+from cnnarch.catalogue.entries import dense, efficient, first, resnets
 from cnnarch.catalogue.spec import ModelSpec
 
 ENTRIES: list[ModelSpec] = [
     *first.ENTRIES,
     *dense.ENTRIES,
+    *resnets.ENTRIES,
+    *efficient.ENTRIES,
 ]

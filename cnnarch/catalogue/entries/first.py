@@ -88,23 +88,4 @@ ENTRIES: list[ModelSpec] = [
         "and batch norm). --aux-logits adds the two auxiliary classifiers.",
         options=("num_classes", "in_channels", "aux_logits"),
     ),
-    ModelSpec(
-        name="resnet50",
-        builder="cnnarch.models.resnet:resnet",
-        kwargs={"depth": 50},
-        family="resnet",
-        paper="Deep Residual Learning for Image Recognition (He et al.)",
-        year=2016,
-        task="classification",
-        input=(3, 224, 224),
-        source="torchvision resnet50",
-        torchvision="resnet50",
-        published=(
-            Published(TV, params=25_557_032, macs=4.089e9, top1=76.13, top5=92.862),
-            Published("He et al. 2016, Table 1", macs=3.8e9),
-        ),
-        notes="Stride in the 3x3 convolution of each bottleneck (torchvision, 'v1.5'); the paper "
-        "strides the first 1x1, hence 4.09 G multiply-adds here against 3.8 G in Table 1.",
-        options=("num_classes", "in_channels"),
-    ),
 ]
