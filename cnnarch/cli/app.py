@@ -49,6 +49,10 @@ def _register() -> None:
 
     app.command("summary")(summary_cmd.summary)
     app.command("list")(list_cmd.list_models)
+    from cnnarch.cli import calc_cmd, explain_cmd
+
+    app.command("explain")(explain_cmd.explain)
+    app.add_typer(calc_cmd.app, name="calc")
 
 
 _register()
@@ -61,9 +65,11 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv)  # usage errors (exit 2), --help and Exit are handled inside
     except CnnarchError as error:
+        from rich.markup import escape  # user text ("[/x]", a layer list) is not markup
+
         hint = f" ({error.hint})" if error.hint else ""
         err.print(
-            f"[bold red]error:[/] {error.message}{hint}",
+            f"[bold red]error:[/] {escape(error.message + hint)}",
             soft_wrap=True,
             highlight=False,
             markup=True,

@@ -8,7 +8,8 @@ output is its body's (after checking that the shortcut agrees) and a concat bloc
 its branches' sum. Layer names follow Caffe and the lectures: conv, transposed conv and fc
 layers are numbered in order (conv1 ... conv5, fc6), blocks take the next number too (res2,
 concat3), every other layer takes the number of the layer before it (relu1, pool1, norm2), and
-each block numbers its own contents from 1.
+each block numbers its own contents from 1. Layers before the first numbered one, ``flatten`` and
+``softmax`` get no number (bn, relu, flatten), and a name already taken gets a suffix (relu1_2).
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ class _Namer:
     def name(self, prefix: str, advance: bool, numbered: bool = True) -> str:
         if advance:
             self.number += 1
-        base = f"{prefix}{self.number}" if numbered else prefix
+        base = f"{prefix}{self.number}" if numbered and self.number else prefix
         name, k = base, 1
         while name in self.used:
             k += 1

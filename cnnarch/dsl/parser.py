@@ -298,8 +298,15 @@ class _Parser:
 
     @staticmethod
     def expected_options(definition: LayerDef) -> str:
-        parts = [f"{o.name}{'N' if o.compact else '=…'}" for o in definition.options]
-        parts += list(definition.flags)
+        parts = []
+        for o in definition.options:
+            if o.kind == "bool":
+                parts.append(f"{o.name}=on|off")
+            elif o.kind == "choice":
+                parts.append(f"{o.name}={'|'.join(o.choices)}")
+            else:
+                parts.append(f"{o.name}N" if o.compact else f"{o.name}=N")
+        parts += [f for f in definition.flags if definition.option(f) is None]
         if not parts:
             return f"expected '>' after {definition.keyword}: it takes no options"
         return "expected " + ", ".join(parts)

@@ -1,0 +1,8 @@
+"""``cnnarch calc``: one computation, worked. Each question is a small network written in the
+layer-list language and analysed by the same pipeline as ``cnnarch summary``."""
+
+from __future__ import annotations
+
+from cnnarch.calc.questions import bottleneck, conv, factorize, fc, gap, pool, rf, stack, tconv
+
+__all__ = ["bottleneck", "conv", "factorize", "fc", "gap", "pool", "rf", "stack", "tconv"]

@@ -1,0 +1,371 @@
+"""The calculator's questions, one function each: a single layer worked (conv, pool, tconv, fc,
+gap), a stack's receptive field, and the lectures' design comparisons (one 7x7 or three 3x3,
+7x7 or 1x7 + 7x1, a 1x1 bottleneck before a 3x3 or not).
+
+Each builds its networks as layer lists, analyses them like ``summary`` (``networks.analyse``)
+and writes the comparison from those reports; the working shown is checked against the reports'
+numbers before it is shown.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from cnnarch.analysis.ops import window
+from cnnarch.analysis.receptive_field import receptive_fields
+from cnnarch.calc.networks import Analysed, analyse, size_text, spatial
+from cnnarch.errors import CnnarchError
+from cnnarch.explain.model import Candidate, Comparison, Explanation, Step
+from cnnarch.explain.notation import count, lecture_shape, number, per_axis
+from cnnarch.report import Report
+
+# -- one layer ---------------------------------------------------------------------------------
+
+
+def _window_options(k: str, s: str, p: str, d: str = "1") -> str:
+    parts = [f"k{size_text(k, '--kernel')}", f"s{size_text(s, '--stride')}"]
+    pad = size_text(p, "--padding", allow_zero=True, words=("same", "valid"))
+    parts.append(f"p={pad}" if pad in ("same", "valid") else f"p{pad}")
+    dilation = size_text(d, "--dilation")
+    if dilation != "1":
+        parts.append(f"d{dilation}")
+    return " ".join(parts)
+
+
+def _single(program: str, shape: tuple[int, ...], name: str) -> Explanation:
+    explanation = analyse(program, shape, f"calc {name}").explanation
+    explanation.totals = []  # one layer: its answer is the total
+    return explanation
+
+
+def conv(
+    size: str,
+    kernel: str,
+    stride: str = "1",
+    padding: str = "0",
+    dilation: str = "1",
+    groups: int = 1,
+    in_channels: int = 3,
+    filters: int = 1,
+    bias: bool = True,
+) -> Explanation:
+    """``calc conv 227 -k 11 -s 4 -p 0 --in-channels 3 --filters 96``."""
+    h, w = spatial(size)
+    program = f"conv {filters} {_window_options(kernel, stride, padding, dilation)}"
+    program += f" g{groups}" if groups != 1 else ""
+    program += "" if bias else " nobias"
+    return _single(program, (in_channels, h, w), "conv")
+
+
+def tconv(
+    size: str,
+    kernel: str,
+    stride: str = "1",
+    padding: int = 0,
+    output_padding: int = 0,
+    dilation: str = "1",
+    groups: int = 1,
+    in_channels: int = 3,
+    filters: int = 1,
+    bias: bool = True,
+) -> Explanation:
+    """``calc tconv 14 -k 4 -s 2 -p 1 --in-channels 64 --filters 32``."""
+    h, w = spatial(size)
+    program = f"tconv {filters} {_window_options(kernel, stride, str(padding), dilation)}"
+    program += f" op{output_padding}" if output_padding else ""
+    program += f" g{groups}" if groups != 1 else ""
+    program += "" if bias else " nobias"
+    return _single(program, (in_channels, h, w), "tconv")
+
+
+def pool(
+    size: str,
+    kernel: str,
+    stride: str | None = None,
+    padding: str = "0",
+    dilation: str = "1",
+    channels: int = 1,
+    average: bool = False,
+    ceil: bool = False,
+) -> Explanation:
+    """``calc pool 55 -k 3 -s 2``; the stride defaults to the kernel size, as in PyTorch."""
+    h, w = spatial(size)
+    keyword = "avgpool" if average else "maxpool"
+    if average and size_text(dilation, "--dilation") != "1":
+        raise CnnarchError("average pooling has no dilation in PyTorch", "drop --dilation or use max pooling")
+    program = f"{keyword} {_window_options(kernel, stride or kernel, padding, dilation)}"
+    program += " ceil" if ceil else ""
+    return _single(program, (channels, h, w), "pool")
+
+
+def fc(in_features: int, out_features: int, bias: bool = True) -> Explanation:
+    """``calc fc 9216 4096``."""
+    return _single(f"fc {out_features}" + ("" if bias else " nobias"), (in_features,), "fc")
+
+
+def gap(shape: str) -> Explanation:
+    """``calc gap 7x7x512``: H x W x C, as the lectures write it."""
+    parts = re.split(r"\s*[xX×]\s*", shape.strip())
+    if len(parts) != 3 or not all(p.isdigit() and int(p) >= 1 for p in parts):
+        raise CnnarchError(f"{shape!r} is not HxWxC", "give the map as the lectures write it, e.g. 7x7x512")
+    h, w, c = (int(p) for p in parts)
+    return _single("gap", (c, h, w), "gap")
+
+
+# -- receptive field of a stack ----------------------------------------------------------------
+_SHORT = re.compile(r"^(conv|pool|maxpool|avgpool)(\d+(?:x\d+)?)((?:[sdp]\d+)*)$")
+
+
+def shorthand(text: str, channels: int) -> str | None:
+    """``conv3 conv3 pool2 conv3s2 conv3d2`` → a layer list (padding keeps the size at stride 1);
+    None when ``text`` is not written in this shorthand."""
+    words = [w for w in re.split(r"[\s,>]+", text.strip().lower()) if w]
+    layers = []
+    for word in words:
+        match = _SHORT.match(word)
+        if match is None:
+            return None
+        kind, k, rest = match.groups()
+        opts = dict(re.findall(r"([sdp])(\d+)", rest))
+        kh, _, kw = k.partition("x")
+        d = int(opts.get("d", 1))
+        if kind == "conv":
+            pads = {str(d * (int(x) - 1) // 2) for x in (kh, kw or kh)}
+            pad = opts.get("p") or (
+                "x".join(str(d * (int(x) - 1) // 2) for x in (kh, kw)) if len(pads) > 1 else pads.pop()
+            )
+            layers.append(f"conv {channels} k{k} s{opts.get('s', 1)} p{pad}" + (f" d{d}" if d != 1 else ""))
+        else:
+            keyword = "avgpool" if kind == "avgpool" else "maxpool"
+            layers.append(f"{keyword} k{k} s{opts.get('s', k)} p{opts.get('p', 0)}")
+    return " > ".join(layers) if layers else None
+
+
+def _stack_rf(a: Analysed) -> Step:
+    """``r = 1 + (3 − 1)·1 + (3 − 1)·1 + (3 − 1)·1 = 7``: the closed form of the recurrence, one term
+    per window, checked against the analysis."""
+    rfs = receptive_fields(a.trace)
+    windows = [(op, w) for op in a.trace.ops if (w := window(op, a.trace)) is not None]
+    last = next(x for x in reversed(a.report.layers) if x.receptive_field)
+    axes = []
+    jump_axes = []
+    for axis in range(rfs.spatial):
+        terms, strides = ["1"], []
+        for op, w in windows:
+            j = rfs.by_tensor[op.inputs[0]][axis].jump
+            f, d = w.kernel[axis], w.dilation[axis]
+            if f > 1:
+                terms.append(f"{d}·({f} − 1)·{number(j)}" if d != 1 else f"({f} − 1)·{number(j)}")
+            strides.append(str(w.stride[axis]))
+        axes.append(" + ".join(terms) + f" = {number(last.receptive_field[axis])}")
+        jump_axes.append("·".join(strides or ["1"]) + f" = {number((last.effective_stride or [1])[axis])}")
+    names = ["H", "W"][: rfs.spatial] if rfs.spatial == 2 else [str(i) for i in range(rfs.spatial)]
+    r_text = (
+        axes[0] if len(set(axes)) == 1 else "; ".join(f"{n}: {t}" for n, t in zip(names, axes, strict=True))
+    )
+    j_text = jump_axes[0] if len(set(jump_axes)) == 1 else "; ".join(jump_axes)
+    result = f"{per_axis(last.receptive_field)}, effective stride {per_axis(last.effective_stride or [])}"
+    return Step(
+        "Receptive field?",
+        result,
+        "r = 1 + Σ D_i·(F_i − 1)·j_i; j = Π S_i",
+        None,
+        last.receptive_field,
+        ["j_i: the jump (effective stride) at layer i's input"],
+        working=f"r = 1 + Σ (F_i − 1)·j_i = {r_text}; j = Π S_i = {j_text}",
+    )
+
+
+def rf(stack: str, channels: int = 64, size: str = "224") -> Comparison:
+    """``calc rf "conv3 conv3 conv3"`` (or any layer list): receptive field, stride, parameters."""
+    h, w = spatial(size)
+    program = shorthand(stack, channels) or stack
+    a = analyse(program, (channels, h, w), "stack")
+    steps = [_stack_rf(a), _params_step(a.report, "Parameters?")]
+    return Comparison(
+        f"Receptive field of {stack.strip()}", [Candidate("the stack", program, a.explanation)], steps
+    )
+
+
+# -- design comparisons ------------------------------------------------------------------------
+def _params_step(report: Report, question: str) -> Step:
+    values = [x.params for x in report.layers if x.params]
+    sub = " + ".join(count(v) for v in values) if 1 < len(values) <= 12 else None
+    return Step(question, count(report.totals.params), None, sub, report.totals.params)
+
+
+def _per_pair(params: int, c_in: int, c_out: int) -> str | None:
+    """``49C²`` when the count is a whole multiple of C² (C channels in and out)."""
+    if c_in == c_out and c_in and params % (c_in * c_out) == 0:
+        return f"{params // (c_in * c_out)}C²"
+    return None
+
+
+def _relus(report: Report) -> int:
+    return sum(1 for x in report.layers if x.type == "ReLU")
+
+
+def _ratio(a: int, b: int) -> str:
+    """``B/A = 27/49 ≈ 0.55: 45% fewer``."""
+    if a == 0:
+        return "A is 0"
+    fraction = Fraction(b, a)
+    change = 1 - float(fraction)
+    word = "fewer" if change > 0 else "more"
+    exact = (
+        str(fraction.numerator)
+        if fraction.denominator == 1
+        else f"{fraction.numerator}/{fraction.denominator}"
+    )
+    return f"B/A = {exact} ≈ {float(fraction):.2f}: {abs(change):.0%} {word}"
+
+
+def _compare(
+    title: str,
+    a: Analysed,
+    label_a: str,
+    b: Analysed,
+    label_b: str,
+    c_in: int,
+    c_out: int,
+    question: str = "Weights?",
+    notes: list[str] | None = None,
+) -> Comparison:
+    pa, pb = a.report.totals.params, b.report.totals.params
+    ra, rb = a.report.layers[-1], b.report.layers[-1]
+    factors = [_per_pair(pa, c_in, c_out), _per_pair(pb, c_in, c_out)]
+    per_channels = f" (C = {c_in})" if all(factors) else ""
+    steps = [
+        Step(
+            question,
+            f"{count(pa)} vs {count(pb)}",
+            " vs ".join(factors) if all(factors) else None,
+            None,
+            [pa, pb],
+            [_ratio(pa, pb)],
+            working=f"A: {_working(a, factors[0])}; B: {_working(b, factors[1])}{per_channels}",
+        ),
+        Step(
+            "Receptive field?",
+            f"{per_axis(ra.receptive_field or [])} vs {per_axis(rb.receptive_field or [])}",
+            value=[ra.receptive_field, rb.receptive_field],
+        ),
+        Step(
+            "Non-linearities (ReLU)?",
+            f"{_relus(a.report)} vs {_relus(b.report)}",
+            value=[_relus(a.report), _relus(b.report)],
+        ),
+        Step(
+            f"MACs at {lecture_shape(a.report.input_shape)}?",
+            f"{count(a.report.totals.macs)} vs {count(b.report.totals.macs)}",
+            value=[a.report.totals.macs, b.report.totals.macs],
+            notes=[_ratio(a.report.totals.macs, b.report.totals.macs)],
+        ),
+        Step(
+            "Output shape?",
+            f"{lecture_shape(ra.output_shape)} vs {lecture_shape(rb.output_shape)}",
+            value=[ra.output_shape, rb.output_shape],
+        ),
+    ]
+    if not any(steps[2].value):
+        del steps[2]  # no activations in either: nothing to compare
+    candidates = [Candidate(label_a, a.program, a.explanation), Candidate(label_b, b.program, b.explanation)]
+    return Comparison(title, candidates, steps, notes or [])
+
+
+def _working(a: Analysed, factor: str | None) -> str:
+    """Each layer's parameter working, joined: ``1·1·192·64 + 3·3·64·256 = 12,288 + 147,456 = 159,744``."""
+    steps = [s for layer in a.explanation.layers if (s := layer.step("Parameters?")).value]
+    chain = [" + ".join(s.substituted or s.result for s in steps) or "0"]
+    if len(steps) > 1:
+        chain.append(" + ".join(s.result for s in steps))
+    total = count(a.report.totals.params)
+    if chain[-1] != total:
+        chain.append(total)
+    if factor:
+        chain.append(factor)
+    return " = ".join(chain)
+
+
+def stack(
+    kernel: int, as_kernels: list[int] | None = None, channels: int = 64, size: str = "56", bias: bool = False
+) -> Comparison:
+    """``calc stack 7 --as 3,3,3 --channels 256``: one KxK against a stack of smaller kernels."""
+    h, w = spatial(size)
+    small = as_kernels or [3] * max((kernel - 1) // 2, 1)
+    nb = "" if bias else " nobias"
+    big = f"conv {channels} k{kernel} p{(kernel - 1) // 2}{nb} > relu"
+    many = " > ".join(f"conv {channels} k{k} p{(k - 1) // 2}{nb} > relu" for k in small)
+    a = analyse(big, (channels, h, w), f"one {kernel}x{kernel}")
+    b = analyse(many, (channels, h, w), "stack")
+    names = ", ".join(f"{k}x{k}" for k in small)
+    reach = 1 + sum(k - 1 for k in small)
+    notes = [] if reach == kernel else [f"the stack sees {reach}x{reach}, not {kernel}x{kernel}"]
+    notes.append("weights only (no biases), as the lectures count them" if not bias else "biases included")
+    return _compare(
+        f"One {kernel}x{kernel} convolution vs {names} stacked, {channels} channels in and out",
+        a,
+        f"one {kernel}x{kernel}",
+        b,
+        f"{len(small)} stacked ({names})",
+        channels,
+        channels,
+        notes=notes,
+    )
+
+
+def factorize(kernel: int, channels: int = 64, size: str = "56", bias: bool = False) -> Comparison:
+    """``calc factorize 7``: a KxK against 1xK followed by Kx1 (Inception v3)."""
+    h, w = spatial(size)
+    nb = "" if bias else " nobias"
+    half = (kernel - 1) // 2
+    a = analyse(f"conv {channels} k{kernel} p{half}{nb}", (channels, h, w), f"{kernel}x{kernel}")
+    b = analyse(
+        f"conv {channels} k1x{kernel} p0x{half}{nb} > conv {channels} k{kernel}x1 p{half}x0{nb}",
+        (channels, h, w),
+        "factorized",
+    )
+    notes = ["weights only (no biases), as the lectures count them" if not bias else "biases included"]
+    pairs = channels * channels
+    pa, pb = a.report.totals.params, b.report.totals.params
+    if not bias and pa % pairs == 0 and pb % pairs == 0:
+        k = kernel
+        notes.insert(
+            0, f"per input-output channel pair: {k}·{k} = {pa // pairs} vs 1·{k} + {k}·1 = {pb // pairs}"
+        )
+    return _compare(
+        f"{kernel}x{kernel} vs 1x{kernel} + {kernel}x1 (factorized), {channels} channels in and out",
+        a,
+        f"one {kernel}x{kernel}",
+        b,
+        f"1x{kernel} then {kernel}x1",
+        channels,
+        channels,
+        notes=notes,
+    )
+
+
+def bottleneck(
+    c_in: int, reduce: int, c_out: int, kernel: int = 3, size: str = "28", bias: bool = False
+) -> Comparison:
+    """``calc bottleneck --in 192 --reduce 64 --out 256 -k 3``: GoogLeNet's 1x1 reduction."""
+    h, w = spatial(size)
+    nb = "" if bias else " nobias"
+    pad = (kernel - 1) // 2
+    a = analyse(f"conv {c_out} k{kernel} p{pad}{nb} > relu", (c_in, h, w), "direct")
+    b = analyse(
+        f"conv {reduce} k1{nb} > relu > conv {c_out} k{kernel} p{pad}{nb} > relu", (c_in, h, w), "reduced"
+    )
+    notes = ["weights only (no biases), as the lectures count them" if not bias else "biases included"]
+    return _compare(
+        f"{kernel}x{kernel} convolution {c_in} → {c_out} channels, directly or after a 1x1 "
+        f"reduction to {reduce}",
+        a,
+        f"{kernel}x{kernel} directly",
+        b,
+        f"1x1 to {reduce}, then {kernel}x{kernel}",
+        c_in,
+        c_out,
+        notes=notes,
+    )

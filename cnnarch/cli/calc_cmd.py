@@ -1,0 +1,309 @@
+"""``cnnarch calc``: one computation, worked (a Typer sub-app, one subcommand per question)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from cnnarch.cli.console import write
+from cnnarch.errors import CnnarchError
+
+app = typer.Typer(
+    name="calc",
+    help=(
+        "One computation, worked: a layer's output size, parameters, MACs and receptive field, or "
+        "a design comparison from the lectures. Each is a small network analysed like 'cnnarch "
+        "summary', so the numbers agree.\n\n"
+        "Examples:\n\n"
+        "  cnnarch calc conv 227 -k 11 -s 4 -p 0 --in-channels 3 --filters 96\n\n"
+        "  cnnarch calc pool 55 -k 3 -s 2 -c 96\n\n"
+        "  cnnarch calc fc 9216 4096\n\n"
+        '  cnnarch calc rf "conv3 conv3 conv3"\n\n'
+        "  cnnarch calc stack 7 --as 3,3,3 --channels 256\n\n"
+        "  cnnarch calc bottleneck --in 192 --reduce 64 --out 256 -k 3"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class CalcFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+FormatOption = Annotated[CalcFormat, typer.Option("--format", "-f", help="Output format.")]
+SIZE_HELP = "Input height and width: 227 (square) or HxW such as 227x200."
+KERNEL = typer.Option("--kernel", "-k", help="Kernel size: 11 or HxW such as 1x7.", show_default=False)
+STRIDE = typer.Option("--stride", "-s", help="Stride: 4 or HxW.")
+DILATION = typer.Option("--dilation", "-d", help="Dilation: 1 or HxW.")
+BIAS = typer.Option("--bias/--no-bias", help="Count a bias per filter.")
+WEIGHTS_BIAS = typer.Option("--bias/--no-bias", help="Count biases too (the lectures count weights only).")
+
+
+def _show(result: Any, fmt: CalcFormat) -> None:
+    from cnnarch.render import explain as render
+
+    if fmt is CalcFormat.json:
+        write(render.to_json(result))
+    elif fmt is CalcFormat.markdown:
+        write(render.to_markdown(result))
+    else:
+        write(render.to_text(result))
+
+
+@app.command("conv")
+def conv(
+    size: Annotated[str, typer.Argument(help=SIZE_HELP, show_default=False)],
+    kernel: Annotated[str, KERNEL],
+    stride: Annotated[str, STRIDE] = "1",
+    padding: Annotated[
+        str, typer.Option("--padding", "-p", help="Zero padding: 0, HxW, same or valid.")
+    ] = "0",
+    dilation: Annotated[str, DILATION] = "1",
+    groups: Annotated[int, typer.Option("--groups", "-g", min=1, help="Groups (2: AlexNet's towers).")] = 1,
+    in_channels: Annotated[int, typer.Option("--in-channels", "-c", min=1, help="Input channels.")] = 3,
+    filters: Annotated[int, typer.Option("--filters", "-n", min=1, help="Filters (output channels).")] = 1,
+    bias: Annotated[bool, BIAS] = True,
+    fmt: FormatOption = CalcFormat.text,
+) -> None:
+    """A convolution: output size (W − F + 2P)/S + 1, parameters, MACs and receptive field.
+
+    A division that is not exact shows the exact quotient and the floor PyTorch takes.
+
+    Examples:
+
+      cnnarch calc conv 227 -k 11 -s 4 -p 0 --in-channels 3 --filters 96
+
+      cnnarch calc conv 224 -k 11 -s 4 --filters 96        (54.25 → floor 54)
+
+      cnnarch calc conv 27 -k 5 -p 2 -g 2 -c 96 -n 256     (AlexNet's conv2, two towers)
+
+      cnnarch calc conv 64x48 -k 3 -d 2 -p same -c 16 -n 16
+    """
+    from cnnarch import calc
+
+    _show(calc.conv(size, kernel, stride, padding, dilation, groups, in_channels, filters, bias), fmt)
+
+
+@app.command("pool")
+def pool(
+    size: Annotated[str, typer.Argument(help=SIZE_HELP, show_default=False)],
+    kernel: Annotated[str, KERNEL],
+    stride: Annotated[
+        str | None, typer.Option("--stride", "-s", help="Stride: 2 or HxW.", show_default="the kernel size")
+    ] = None,
+    padding: Annotated[str, typer.Option("--padding", "-p", help="Zero padding: 0 or HxW.")] = "0",
+    dilation: Annotated[str, DILATION] = "1",
+    channels: Annotated[
+        int, typer.Option("--channels", "-c", "--in-channels", min=1, help="Channels (pooling keeps them).")
+    ] = 1,
+    average: Annotated[bool, typer.Option("--avg/--max", help="Average or max pooling.")] = False,
+    ceil: Annotated[bool, typer.Option("--ceil", help="ceil_mode=True: round the division up.")] = False,
+    fmt: FormatOption = CalcFormat.text,
+) -> None:
+    """A pooling window: output size (W − F + 2P)/S + 1 (floor, or ceil with --ceil), no parameters.
+
+    Examples:
+
+      cnnarch calc pool 55 -k 3 -s 2 -c 96
+
+      cnnarch calc pool 112 -k 3 -s 2 -p 1 --ceil
+
+      cnnarch calc pool 14 -k 2 --avg
+    """
+    from cnnarch import calc
+
+    _show(calc.pool(size, kernel, stride, padding, dilation, channels, average, ceil), fmt)
+
+
+@app.command("tconv")
+def tconv(
+    size: Annotated[str, typer.Argument(help=SIZE_HELP, show_default=False)],
+    kernel: Annotated[str, KERNEL],
+    stride: Annotated[str, STRIDE] = "1",
+    padding: Annotated[
+        int, typer.Option("--padding", "-p", min=0, help="Padding (removed from the output).")
+    ] = 0,
+    output_padding: Annotated[
+        int, typer.Option("--output-padding", "--op", min=0, help="Extra rows/columns on one side.")
+    ] = 0,
+    dilation: Annotated[str, DILATION] = "1",
+    groups: Annotated[int, typer.Option("--groups", "-g", min=1, help="Groups.")] = 1,
+    in_channels: Annotated[int, typer.Option("--in-channels", "-c", min=1, help="Input channels.")] = 3,
+    filters: Annotated[int, typer.Option("--filters", "-n", min=1, help="Output channels.")] = 1,
+    bias: Annotated[bool, BIAS] = True,
+    fmt: FormatOption = CalcFormat.text,
+) -> None:
+    """A transposed convolution: output size (W − 1)·S − 2P + D·(F − 1) + output_padding + 1.
+
+    Examples:
+
+      cnnarch calc tconv 14 -k 4 -s 2 -p 1 -c 64 -n 32       (14 → 28)
+
+      cnnarch calc tconv 7 -k 3 -s 2 -p 1 --op 1 -c 128 -n 64
+    """
+    from cnnarch import calc
+
+    _show(
+        calc.tconv(
+            size, kernel, stride, padding, output_padding, dilation, groups, in_channels, filters, bias
+        ),
+        fmt,
+    )
+
+
+@app.command("fc")
+def fc(
+    in_features: Annotated[int, typer.Argument(min=1, help="Input features.", show_default=False)],
+    out_features: Annotated[
+        int, typer.Argument(min=1, help="Output features (neurons).", show_default=False)
+    ],
+    bias: Annotated[bool, BIAS] = True,
+    fmt: FormatOption = CalcFormat.text,
+) -> None:
+    """A fully connected layer: N_in·N_out + N_out parameters, N_in·N_out MACs.
+
+    Examples:
+
+      cnnarch calc fc 9216 4096
+
+      cnnarch calc fc 25088 4096 --no-bias
+    """
+    from cnnarch import calc
+
+    _show(calc.fc(in_features, out_features, bias), fmt)
+
+
+@app.command("gap")
+def gap(
+    shape: Annotated[str, typer.Argument(help="The map as HxWxC, e.g. 7x7x512.", show_default=False)],
+    fmt: FormatOption = CalcFormat.text,
+) -> None:
+    """Global average pooling: [B, H, W, C] → [B, 1, 1, C], one mean per channel, 0 parameters.
+
+    Examples:
+
+      cnnarch calc gap 7x7x512
+    """
+    from cnnarch import calc
+
+    _show(calc.gap(shape), fmt)
+
+
+@app.command("rf")
+def rf(
+    stack: Annotated[
+        str,
+        typer.Argument(
+            help="Layers in shorthand (conv3 conv3 pool2 conv3s2 conv3d2 conv1x7) or a layer list.",
+            show_default=False,
+        ),
+    ],
+    channels: Annotated[int, typer.Option("--channels", "-c", min=1, help="Channels of every layer.")] = 64,
+    size: Annotated[str, typer.Option("--input", "-i", help="Input height and width: 224 or HxW.")] = "224",
+    fmt: FormatOption = CalcFormat.text,
+) -> None:
+    """Receptive field and effective stride of a stack, r = 1 + Σ (F_i − 1)·j_i, with parameters.
+
+    Shorthand: conv3 is a 3x3 convolution (stride 1, padded to keep the size), conv7s2 strides
+    by 2, conv3d2 dilates by 2, pool2 is a 2x2 max pool with stride 2.
+
+    Examples:
+
+      cnnarch calc rf "conv3 conv3 conv3"
+
+      cnnarch calc rf "conv7s2 pool3s2 conv3 conv3"
+
+      cnnarch calc rf "conv 64 k3 p1 > conv 64 k3 p2 d2 > conv 64 k3 p4 d4"
+    """
+    from cnnarch import calc
+
+    _show(calc.rf(stack, channels, size), fmt)
+
+
+def _kernels(text: str) -> list[int]:
+    parts = [p.strip() for p in text.split(",")]
+    if not parts or not all(p.isdigit() and int(p) >= 1 for p in parts):
+        raise CnnarchError(f"--as {text!r} is not a list of kernel sizes", "e.g. --as 3,3,3 or --as 5,3")
+    return [int(p) for p in parts]
+
+
+@app.command("stack")
+def stack(
+    kernel: Annotated[int, typer.Argument(min=1, help="The large kernel, e.g. 7.", show_default=False)],
+    as_kernels: Annotated[
+        str | None,
+        typer.Option("--as", help="The stack's kernels, e.g. 3,3,3.", show_default="3x3s to match"),
+    ] = None,
+    channels: Annotated[int, typer.Option("--channels", "-c", min=1, help="Channels in and out (C).")] = 64,
+    size: Annotated[str, typer.Option("--input", "-i", help="Input height and width, for MACs.")] = "56",
+    bias: Annotated[bool, WEIGHTS_BIAS] = False,
+    fmt: FormatOption = CalcFormat.text,
+) -> None:
+    """One large convolution against a stack of small ones (VGG): the same receptive field with
+    fewer weights (49C² vs 27C² for 7x7 vs three 3x3) and more non-linearities.
+
+    Examples:
+
+      cnnarch calc stack 7 --as 3,3,3 --channels 256
+
+      cnnarch calc stack 5 --as 3,3
+
+      cnnarch calc stack 7 --as 5,3
+    """
+    from cnnarch import calc
+
+    _show(calc.stack(kernel, _kernels(as_kernels) if as_kernels else None, channels, size, bias), fmt)
+
+
+@app.command("factorize")
+def factorize(
+    kernel: Annotated[int, typer.Argument(min=2, help="The square kernel, e.g. 7.", show_default=False)],
+    channels: Annotated[int, typer.Option("--channels", "-c", min=1, help="Channels in and out (C).")] = 64,
+    size: Annotated[str, typer.Option("--input", "-i", help="Input height and width, for MACs.")] = "56",
+    bias: Annotated[bool, WEIGHTS_BIAS] = False,
+    fmt: FormatOption = CalcFormat.text,
+) -> None:
+    """A KxK convolution against 1xK followed by Kx1 (Inception v3): 49 vs 14 weights per channel
+    pair for K = 7, the same 7x7 receptive field.
+
+    Examples:
+
+      cnnarch calc factorize 7
+
+      cnnarch calc factorize 3 --channels 256
+    """
+    from cnnarch import calc
+
+    _show(calc.factorize(kernel, channels, size, bias), fmt)
+
+
+@app.command("bottleneck")
+def bottleneck(
+    c_in: Annotated[int, typer.Option("--in", min=1, help="Input channels.", show_default=False)],
+    reduce: Annotated[
+        int, typer.Option("--reduce", min=1, help="Channels after the 1x1.", show_default=False)
+    ],
+    c_out: Annotated[int, typer.Option("--out", min=1, help="Output channels.", show_default=False)],
+    kernel: Annotated[int, typer.Option("--kernel", "-k", min=1, help="The large kernel.")] = 3,
+    size: Annotated[str, typer.Option("--input", "-i", help="Input height and width, for MACs.")] = "28",
+    bias: Annotated[bool, WEIGHTS_BIAS] = False,
+    fmt: FormatOption = CalcFormat.text,
+) -> None:
+    """GoogLeNet's 1x1 reduction: a KxK convolution directly, or after a 1x1 that shrinks the
+    channels (3·3·192·256 = 442,368 weights vs 1·1·192·64 + 3·3·64·256 = 159,744).
+
+    Examples:
+
+      cnnarch calc bottleneck --in 192 --reduce 64 --out 256 -k 3
+
+      cnnarch calc bottleneck --in 192 --reduce 16 --out 32 -k 5
+    """
+    from cnnarch import calc
+
+    _show(calc.bottleneck(c_in, reduce, c_out, kernel, size, bias), fmt)

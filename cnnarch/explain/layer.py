@@ -1,0 +1,501 @@
+"""The worked answer for one layer: output shape, parameters, MACs and receptive field.
+
+Every result is the summary's own number (the ``Layer`` of the ``Report``); the working shown
+beside it is written from what the trace recorded for that layer (the convolution's weight
+shape, its groups, the matrix sizes of a dense layer) and is only shown when it gives that very
+number. Shapes come from the report's formulas (``cnnarch/analysis/formulas.py``), receptive
+fields from ``cnnarch/analysis/receptive_field.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from math import prod
+
+from cnnarch.analysis.formulas import format_fraction
+from cnnarch.analysis.layers import Row
+from cnnarch.analysis.ops import Window, category, macs, window
+from cnnarch.analysis.receptive_field import AxisRF, ReceptiveFields
+from cnnarch.explain.model import Step
+from cnnarch.explain.notation import (
+    count,
+    in_letters,
+    kernel_letters,
+    lecture_shape,
+    nchw,
+    number,
+    out_letters,
+    per_axis,
+    product,
+)
+from cnnarch.report import Layer
+from cnnarch.trace.records import OpRecord, TensorInfo, TensorRef, Trace
+
+MERGES = {"cat", "stack", "add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_", "maximum", "minimum"}
+SYMBOL = {"add": "+", "sub": "−", "mul": "·", "div": "/", "maximum": "max", "minimum": "min"}
+
+
+@dataclass
+class LayerView:
+    """One report row with the trace records behind it."""
+
+    layer: Layer
+    row: Row
+    trace: Trace
+    rfs: ReceptiveFields
+    sources: list[int]
+    """Row index of the layer that produced each activation input (-1: the network input)."""
+
+    @property
+    def ops(self) -> list[OpRecord]:
+        return [self.trace.ops[i] for i in self.row.ops]
+
+    def main_window(self) -> tuple[OpRecord, Window] | None:
+        """The sliding window that explains the row's shape (as the summary chooses it)."""
+        found = [
+            (op, w)
+            for op in self.ops
+            if (w := window(op, self.trace)) is not None
+            and (op.outputs[0] in self.row.outputs or op.inputs[0] in self.row.inputs)
+        ]
+        return found[0] if len(found) == 1 else None
+
+    def packets(self) -> list[str]:
+        return [op.packet.removeprefix("aten.") for op in self.ops]
+
+    def tensor(self, ref: TensorRef | int) -> TensorInfo:
+        return self.trace.tensor(ref)
+
+
+# -- titles ------------------------------------------------------------------------------------
+def title(view: LayerView) -> str:
+    """``Conv 96 [11x11] stride 4``, ``Max pool [3x3] stride 2``, ``FC 4096``."""
+    found = view.main_window()
+    layer = view.layer
+    if found is not None:
+        op, w = found
+        kernel = "x".join(map(str, w.kernel))
+        extras = [f"stride {per_axis(w.stride)}"]
+        if any(w.padding):
+            extras.append(f"pad {per_axis(w.padding)}")
+        if any(d != 1 for d in w.dilation):
+            extras.append(f"dilation {per_axis(w.dilation)}")
+        if w.kind in ("conv", "tconv"):
+            weight = view.tensor(op.args["weight"]).shape
+            groups = int(op.args.get("groups", 1) or 1)
+            filters = weight[1] * groups if w.kind == "tconv" else weight[0]
+            if groups > 1:
+                extras.append(f"groups {groups}")
+            if w.output_padding and any(w.output_padding):
+                extras.append(f"output padding {per_axis(w.output_padding)}")
+            name = "Transposed conv" if w.kind == "tconv" else "Conv"
+            return f"{name} {filters} [{kernel}] " + ", ".join(extras)
+        if w.ceil_mode:
+            extras.append("ceil mode")
+        name = "Max pool" if w.kind == "maxpool" else "Average pool"
+        return f"{name} [{kernel}] " + ", ".join(extras)
+    packets = view.packets()
+    if any(p in ("addmm", "mm", "linear") for p in packets) and len(layer.output_shape) == 2:
+        return f"FC {layer.output_shape[-1]}"
+    if _is_global_pool(view):
+        kind = "max" if "max" in " ".join(packets) else "average"
+        return f"Global {kind} pool"
+    if layer.type in ("cat", "stack"):
+        return "Concatenation"
+    base = layer.type.removesuffix("_")
+    if base in SYMBOL and len(view.sources) >= 2:
+        return {"add": "Addition", "sub": "Subtraction", "mul": "Multiplication"}.get(base, base)
+    return layer.type
+
+
+def _is_global_pool(view: LayerView) -> bool:
+    out, ins = view.layer.output_shape, view.layer.input_shapes
+    return (
+        len(out) >= 3
+        and all(n == 1 for n in out[2:])
+        and bool(ins)
+        and len(ins[0]) == len(out)
+        and any(n > 1 for n in ins[0][2:])
+        and any(category(op) == "pool" for op in view.ops)
+    )
+
+
+# -- output shape ------------------------------------------------------------------------------
+def _rounded(exact: float | int, result: int, rounding: str | None) -> str:
+    if rounding is None:
+        return str(result)
+    return f"{format_fraction(Fraction(exact))} → {rounding} {result}"
+
+
+def shape_steps(view: LayerView) -> list[Step]:
+    layer = view.layer
+    out = layer.output_shape
+    lecture = lecture_shape(out)
+    shape_note = f"NCHW {nchw(out)}"
+    ins = layer.input_shapes
+    if layer.formula:
+        return _window_shape(view, lecture, shape_note)
+    base = layer.type.removesuffix("_")
+    if base in ("cat", "stack") and len(ins) >= 2:
+        return [_concat_shape(view, lecture, shape_note)]
+    if base in SYMBOL and len(ins) >= 2:
+        joined = f" {SYMBOL[base]} ".join(lecture_shape(s) for s in ins)
+        equal = all(s == ins[0] for s in ins)
+        note = (
+            f"{base} needs equal shapes (element by element)"
+            if equal
+            else f"{base} broadcasts the size-1 dimensions"
+        )
+        return [
+            Step(
+                "Output shape?",
+                lecture,
+                None,
+                joined,
+                out,
+                [note, shape_note],
+                working=f"{joined} → {lecture}",
+            )
+        ]
+    if _is_global_pool(view):
+        spatial = "x".join(map(str, ins[0][2:]))
+        return [
+            Step(
+                "Output shape?",
+                lecture,
+                "[?, H, W, C] → [?, 1, 1, C]",
+                f"{lecture_shape(ins[0])} → {lecture}",
+                out,
+                [
+                    f"one value per channel from all {spatial} = {prod(ins[0][2:]):,} positions; "
+                    "no parameters",
+                    shape_note,
+                ],
+                working=f"[?, H, W, C] → [?, 1, 1, C]: {lecture_shape(ins[0])} → {lecture}",
+            )
+        ]
+    if ins and len(ins[0]) > len(out) >= 2 and prod(ins[0][1:]) == prod(out[1:]) and ins[0][0] == out[0]:
+        dims = ins[0][len(out) - 1 :]
+        letters = "C·H·W" if len(ins[0]) == 4 and len(out) == 2 else "product of the flattened dimensions"
+        return [
+            Step(
+                "Output shape?",
+                f"{count(prod(dims))} → {lecture}",
+                letters,
+                product(dims),
+                out,
+                [f"flatten keeps every value: {lecture_shape(ins[0])} → {lecture}", shape_note],
+            )
+        ]
+    packets = view.packets()
+    if any(p in ("addmm", "mm") for p in packets) and len(out) == 2 and ins:
+        return [
+            Step(
+                "Output shape?",
+                lecture,
+                None,
+                None,
+                out,
+                [f"{out[-1]:,} output features, one per neuron (input {ins[0][-1]:,} features)", shape_note],
+            )
+        ]
+    if any(category(op) == "upsample" for op in view.ops) and ins and len(ins[0]) == len(out) >= 3:
+        return [_resize_shape(ins[0], out, lecture, shape_note)]
+    if ins and list(ins[0]) == list(out):
+        return [Step("Output shape?", f"{lecture} (unchanged)", value=out, notes=[shape_note], trivial=True)]
+    return [Step("Output shape?", lecture, value=out, notes=[shape_note])]
+
+
+def _window_shape(view: LayerView, lecture: str, shape_note: str) -> list[Step]:
+    layer = view.layer
+    found = view.main_window()
+    notes = []
+    if found is not None:
+        _op, w = found
+        if w.kind in ("conv", "tconv"):
+            notes.append(f"C = {layer.output_shape[1]}: one output channel per filter")
+        else:
+            notes.append(f"C = {layer.output_shape[1]}: pooling keeps the channels")
+    same = len({(f.substituted, f.result) for f in layer.formula}) == 1
+    for f in layer.formula[-1:] if same else layer.formula:
+        axis = "" if same else f"{f.axis}: "
+        if f.rounding is not None:
+            how = "ceil_mode=True takes the ceiling" if f.rounding == "ceil" else "PyTorch takes the floor"
+            notes.append(
+                f"{axis}{format_fraction(Fraction(f.exact))} is not a whole number: {how}, {f.result}"
+            )
+        if f.note:
+            notes.append(f"{axis}{f.note}")
+    notes.extend(layer.notes)
+    notes.append(shape_note)
+    if same:
+        f = layer.formula[-1]
+        result = f"{_rounded(f.exact, f.result, f.rounding)} → {lecture}"
+        return [Step("Output shape?", result, f.general, f.substituted, layer.output_shape, notes)]
+    steps = [
+        Step(f"Output {f.axis}?", _rounded(f.exact, f.result, f.rounding), f.general, f.substituted, f.result)
+        for f in layer.formula
+    ]
+    steps.append(Step("Output shape?", lecture, value=layer.output_shape, notes=notes))
+    return steps
+
+
+def _concat_shape(view: LayerView, lecture: str, shape_note: str) -> Step:
+    layer = view.layer
+    ins, out = layer.input_shapes, layer.output_shape
+    op = view.ops[0]
+    dim = int(op.args.get("dim", 0) or 0)
+    dim = dim + len(out) if dim < 0 else dim
+    parts = [s[dim] for s in ins]
+    letter = "C" if dim == 1 else f"dim {dim}"
+    notes = []
+    if dim == 1 and len(out) >= 3:
+        notes.append(f"concat adds channels; H×W must agree ({'x'.join(map(str, out[2:]))})")
+    notes.append(shape_note)
+    formula = f"{letter} = " + " + ".join(f"{letter}_{i}" for i in range(1, len(parts) + 1))
+    return Step("Output shape?", f"{out[dim]} → {lecture}", formula, " + ".join(map(str, parts)), out, notes)
+
+
+def _resize_shape(before: list[int], out: list[int], lecture: str, shape_note: str) -> Step:
+    texts = []
+    for a, b in zip(before[2:], out[2:], strict=True):
+        texts.append(f"{a}·{b // a}" if b % a == 0 else f"{a} → {b}")
+    sub = "; ".join(texts) if len(set(texts)) > 1 else texts[0]
+    return Step("Output shape?", lecture, "H_out = H_in·scale", sub, out, [shape_note])
+
+
+# -- parameters --------------------------------------------------------------------------------
+def _param_tensors(view: LayerView) -> list[TensorInfo]:
+    seen: dict[int, TensorInfo] = {}
+    for op in view.ops:
+        for tid in op.inputs:
+            t = view.trace.tensors[tid]
+            if t.kind == "param" and tid not in seen:
+                seen[tid] = t
+    return list(seen.values())
+
+
+def param_step(view: LayerView) -> Step:
+    layer = view.layer
+    notes = []
+    if layer.buffers:
+        notes.append(
+            f"plus {count(layer.buffers)} buffer values (running mean and variance): state, not parameters"
+        )
+    if layer.params == 0:
+        if layer.shared and _param_tensors(view):
+            return Step("Parameters?", "0 (shared: counted at the module's first call)", value=0, notes=notes)
+        return Step("Parameters?", "0", value=0, notes=notes, trivial=not notes)
+    tensors = _param_tensors(view)
+    if sum(t.numel for t in tensors) != layer.params:  # partly shared: only the total is known
+        return Step("Parameters?", count(layer.params), value=layer.params, notes=notes)
+    conv = _conv_op(view)
+    terms: list[tuple[str, str]] = []  # (letters, numbers)
+    for t in tensors:
+        terms.append(_param_term(t, conv, view))
+    if view.layer.type.startswith(("BatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm")):
+        notes.insert(0, "a learned scale γ and shift β per channel")
+    formula = " + ".join(letters for letters, _ in terms)
+    substituted = " + ".join(numbers for _, numbers in terms)
+    if conv is not None and int(conv.args.get("groups", 1) or 1) > 1:
+        groups = int(conv.args["groups"])
+        x = view.tensor(conv.args["input"]).shape
+        if not conv.args.get("transposed"):
+            notes.insert(0, f"groups {groups}: each filter sees {x[1]}/{groups} = {x[1] // groups} channels")
+    return Step("Parameters?", count(layer.params), formula, substituted, layer.params, notes)
+
+
+def _conv_op(view: LayerView) -> OpRecord | None:
+    found = view.main_window()
+    return found[0] if found is not None and found[1].kind in ("conv", "tconv") else None
+
+
+def _param_term(t: TensorInfo, conv: OpRecord | None, view: LayerView) -> tuple[str, str]:
+    shape = t.shape
+    if conv is not None and isinstance(conv.args.get("weight"), TensorRef) and conv.args["weight"].id == t.id:
+        groups = int(conv.args.get("groups", 1) or 1)
+        kernel = list(shape[2:])
+        letters = kernel_letters(kernel)
+        if conv.args.get("transposed"):  # weight [C_in, K/g, F, F]
+            k = "(K/g)" if groups > 1 else "K"
+            return "·".join([*letters, "C_in", k]), product([*kernel, shape[0], shape[1]])
+        c_in = "(C_in/g)" if groups > 1 else "C_in"
+        return "·".join([*letters, c_in, "K"]), product([*kernel, shape[1], shape[0]])
+    if conv is not None and isinstance(conv.args.get("bias"), TensorRef) and conv.args["bias"].id == t.id:
+        return "K", str(shape[0])
+    name = (t.name or "").rpartition(".")[2]
+    dense = any(p in ("addmm", "mm") for p in view.packets())
+    if len(shape) == 2 and dense:
+        return "N_in·N_out", product([shape[1], shape[0]])
+    if len(shape) == 1:
+        if view.layer.type.startswith(("BatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm")):
+            return "C", str(shape[0])
+        return ("N_out" if dense and name == "bias" else name or "n"), str(shape[0])
+    return name or "w", product(list(reversed(shape)))
+
+
+# -- MACs --------------------------------------------------------------------------------------
+def mac_step(view: LayerView) -> Step:
+    layer = view.layer
+    if layer.macs == 0:
+        return Step("MACs?", "0", value=0, trivial=True)
+    parts = []
+    for op in view.ops:
+        value = macs(op, view.trace)
+        if value:
+            parts.append(_mac_term(op, view, value))
+    if any(p is None for p in parts) or sum(p[2] for p in parts if p) != layer.macs:
+        return Step("MACs?", count(layer.macs), value=layer.macs)
+    formula = " + ".join(p[0] for p in parts if p)
+    substituted = " + ".join(p[1] for p in parts if p)
+    return Step(
+        "MACs?",
+        count(layer.macs),
+        formula,
+        substituted,
+        layer.macs,
+        [f"FLOPs = 2·MACs = {count(layer.flops)}"],
+    )
+
+
+def _mac_term(op: OpRecord, view: LayerView, value: int) -> tuple[str, str, int] | None:
+    a = op.args
+    if op.packet in ("aten.convolution", "aten._convolution"):
+        x = view.tensor(a["input"]).shape
+        w = view.tensor(a["weight"]).shape
+        out = view.tensor(op.outputs[0]).shape
+        groups = int(a.get("groups", 1) or 1)
+        kernel = list(w[2:])
+        if a.get("transposed"):
+            positions, names = list(x[2:]), in_letters(len(kernel))
+            factors = [*positions, *kernel, w[0], w[1]]
+            letters = [*names, *kernel_letters(kernel), "C_in", "(K/g)" if groups > 1 else "K"]
+        else:
+            positions, names = list(out[2:]), out_letters(len(kernel))
+            factors = [*positions, *kernel, w[1], w[0]]
+            letters = [*names, *kernel_letters(kernel), "(C_in/g)" if groups > 1 else "C_in", "K"]
+        if x[0] != 1:
+            factors, letters = [x[0], *factors], ["N", *letters]
+    elif op.packet in ("aten.addmm", "aten.mm"):
+        m1 = view.tensor(a["mat1" if "mat1" in a else "self"]).shape
+        m2 = view.tensor(a["mat2"]).shape
+        factors, letters = [m1[1], m2[1]], ["N_in", "N_out"]
+        if m1[0] != 1:
+            factors, letters = [m1[0], *factors], ["N", *letters]
+    else:
+        return None
+    if prod(factors) != value:
+        return None
+    return "·".join(letters), product(factors), value
+
+
+# -- receptive field ---------------------------------------------------------------------------
+def rf_step(view: LayerView) -> Step | None:
+    layer = view.layer
+    if layer.receptive_field is None:
+        return None
+    out_rf = next((view.rfs.by_tensor[t] for t in view.row.outputs if t in view.rfs.by_tensor), None)
+    ins = [view.rfs.by_tensor[t] for t in view.row.inputs if t in view.rfs.by_tensor]
+    if out_rf is None:
+        return None
+    result = rf_text(
+        layer.receptive_field, layer.effective_stride, layer.rf_whole_input, layer.rf_approximate
+    )
+    value = layer.receptive_field
+    notes = []
+    if layer.rf_whole_input:
+        notes.append("every output value sees the whole input (the size includes the padding)")
+    found = view.main_window()
+    worked: Worked | None = None
+    if found is not None and len(ins) == 1:
+        worked = _window_rf(found[1], ins[0], out_rf)
+    elif len(ins) == 1 and ins[0] == out_rf:
+        return Step("Receptive field?", f"{result}, unchanged", value=value, notes=notes, trivial=True)
+    elif len(ins) == 1 and len(layer.input_shapes) == 1 and len(ins[0]) == len(out_rf):
+        worked = _collapse_rf(layer.input_shapes[0], ins[0], out_rf)
+    elif len(ins) >= 2:
+        sizes = [per_axis([a.size for a in rf]) for rf in ins]
+        biggest = max(ins, key=lambda rf: rf[0].size)
+        if all(a.size == b.size for a, b in zip(biggest, out_rf, strict=True)):
+            sub = f"max({', '.join(sizes)})"
+            notes.insert(0, "a merge sees what any of its inputs sees: the union of their regions")
+        else:
+            sub = f"union of {', '.join(sizes)} (the regions are offset)"
+        formula = "r = union of the inputs' regions"
+        worked = Worked(formula, sub, f"{formula} = {sub} = {per_axis(value)}")
+    if worked is None:
+        return Step("Receptive field?", result, value=value, notes=notes)
+    return Step(
+        "Receptive field?", result, worked.formula, worked.substituted, value, notes, working=worked.line
+    )
+
+
+def rf_text(
+    rf: list[int | float] | None,
+    jump: list[int | float] | None,
+    whole: bool = False,
+    approximate: bool = False,
+) -> str:
+    """``11, jump 4``; ``355 (all), jump 192``; ``~`` marks a bound."""
+    text = per_axis(rf or []) + ("~" if approximate else "") + (" (all)" if whole else "")
+    return f"{text}, jump {per_axis(jump or [])}"
+
+
+@dataclass
+class Worked:
+    formula: str
+    substituted: str
+    line: str
+
+
+def _per_axis_line(parts: list[str], names: list[str]) -> str:
+    if len(set(parts)) == 1:
+        return parts[0]
+    return "; ".join(f"{n}: {t}" for n, t in zip(names, parts, strict=True))
+
+
+def _window_rf(w: Window, rf_in: tuple[AxisRF, ...], rf_out: tuple[AxisRF, ...]) -> Worked | None:
+    offset = w.spatial - len(rf_in)
+    dilated = any(w.dilation[i + offset] != 1 for i in range(len(rf_in)))
+    d_letter = "D·" if dilated else ""
+    if w.kind == "tconv":
+        r_formula, j_formula = f"r_in + ⌊{d_letter}(F − 1)/S⌋·j_in", "j_in/S"
+    else:
+        r_formula, j_formula = f"r_in + {d_letter}(F − 1)·j_in", "j_in·S"
+    subs, lines = [], []
+    for axis, (a, b) in enumerate(zip(rf_in, rf_out, strict=True)):
+        i = axis + offset
+        f, s, d = w.kernel[i], w.stride[i], w.dilation[i]
+        span = f"{d}·({f} − 1)" if dilated else f"({f} − 1)"
+        if w.kind == "tconv":
+            if b.size != a.size + (d * (f - 1) // s) * a.jump or b.jump != a.jump / s:
+                return None
+            r_sub, j_sub = f"{number(a.size)} + ⌊{span}/{s}⌋·{number(a.jump)}", f"{number(a.jump)}/{s}"
+        else:
+            if b.size != a.size + d * (f - 1) * a.jump or b.jump != a.jump * s:
+                return None
+            r_sub, j_sub = f"{number(a.size)} + {span}·{number(a.jump)}", f"{number(a.jump)}·{s}"
+        subs.append(f"r = {r_sub}; j = {j_sub}")
+        lines.append(
+            f"r = {r_formula} = {r_sub} = {number(b.size)}; j = {j_formula} = {j_sub} = {number(b.jump)}"
+        )
+    names = [n[0] for n in in_letters(len(rf_in))]
+    return Worked(
+        f"r = {r_formula}; j = {j_formula}", _per_axis_line(subs, names), _per_axis_line(lines, names)
+    )
+
+
+def _collapse_rf(shape: list[int], rf_in: tuple[AxisRF, ...], rf_out: tuple[AxisRF, ...]) -> Worked | None:
+    """Global pooling and flatten: one value from the whole n-pixel map, r = r_in + (n − 1)·j_in."""
+    if len(shape) != len(rf_in) + 2:
+        return None
+    subs, lines = [], []
+    for a, b, n in zip(rf_in, rf_out, shape[2:], strict=True):
+        if b.size != a.size + (n - 1) * a.jump:
+            return None
+        sub = f"{number(a.size)} + ({n} − 1)·{number(a.jump)}"
+        subs.append(sub)
+        lines.append(f"r = r_in + (n − 1)·j_in = {sub} = {number(b.size)} (n: the whole map)")
+    names = [n[0] for n in in_letters(len(rf_in))]
+    return Worked("r = r_in + (n − 1)·j_in", _per_axis_line(subs, names), _per_axis_line(lines, names))
