@@ -1,0 +1,183 @@
+"""``cnnarch bench``: forward-pass latency of real-weight models on CPU or CUDA, explained
+against the device's calibrated peak (a roofline view)."""
+
+from __future__ import annotations
+
+import io
+import os
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from cnnarch.cli.console import err, out, write
+from cnnarch.errors import CnnarchError
+
+if TYPE_CHECKING:
+    from cnnarch.bench.results import BenchRow, BenchRun
+
+NAMES_HELP = "Catalogue names (see 'cnnarch list'); none: the lectures' milestones that are catalogued."
+INPUT_HELP = "Input size: 224 (square, default channels), 224x224, or CxHxW such as 3x224x224."
+
+
+class BenchFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ProgressBar:
+    """The runner's observer: a transient progress bar on stderr, one step per (model, batch)."""
+
+    def __init__(self, console: Console) -> None:
+        self.run: BenchRun | None = None
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self.task = self.progress.add_task("analysing", total=None)
+
+    def started(self, run: BenchRun, total: int) -> None:
+        self.run = run
+        self.progress.update(self.task, total=total)
+
+    def phase(self, model: str, batch: int, phase: str) -> None:
+        where = f"{model} batch {batch}: " if model else ""
+        self.progress.update(self.task, description=f"{where}{phase}")
+
+    def finished(self, row: BenchRow) -> None:
+        self.progress.advance(self.task)
+
+
+def parse_batches(text: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in text.split(",")]
+    if not parts or not all(p.isdigit() and int(p) >= 1 for p in parts):
+        raise CnnarchError(f"--batch {text!r} is not a list of batch sizes", "e.g. 1 or 1,8,32")
+    return tuple(int(p) for p in parts)
+
+
+def bench(
+    names: Annotated[list[str] | None, typer.Argument(help=NAMES_HELP, show_default=False)] = None,
+    device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda or cuda:N.")] = "auto",
+    batch: Annotated[str, typer.Option("--batch", "-b", help="Batch sizes, comma-separated.")] = "1",
+    input: Annotated[
+        str | None, typer.Option("--input", "-i", help=INPUT_HELP, show_default="the model's default")
+    ] = None,
+    dtype: Annotated[
+        str, typer.Option("--dtype", help="fp32, fp16 or bf16 (model and input are cast; no autocast).")
+    ] = "fp32",
+    channels_last: Annotated[
+        bool, typer.Option("--channels-last", help="Model and input in channels-last memory format.")
+    ] = False,
+    compile: Annotated[bool, typer.Option("--compile", help="Run torch.compile(model).")] = False,
+    warmup: Annotated[int, typer.Option("--warmup", min=0, help="Untimed iterations first.")] = 3,
+    iters: Annotated[
+        int | None, typer.Option("--iters", min=1, help="Timed iterations (instead of --min-time).")
+    ] = None,
+    min_time: Annotated[
+        float | None,
+        typer.Option("--min-time", help="Seconds of timed iterations (at least 5).", show_default="1.0"),
+    ] = None,
+    threads: Annotated[
+        int | None, typer.Option("--threads", min=1, help="CPU threads.", show_default="torch's default")
+    ] = None,
+    layers: Annotated[
+        bool, typer.Option("--layers", help="Per-layer time from torch.profiler, next to each layer's MACs.")
+    ] = False,
+    top: Annotated[int, typer.Option("--top", min=1, help="Layers shown with --layers.")] = 10,
+    fmt: Annotated[BenchFormat, typer.Option("--format", "-f", help="Output format.")] = BenchFormat.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the results to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Time forward passes of real-weight models (random initialisation, eval mode, inference
+    mode) and explain them: median, mean, p10/p90, min, IQR and CV per model and batch size,
+    images/s, achieved FLOP/s as a share of the device's peak (calibrated by a matrix product of
+    the same dtype), arithmetic intensity against the ridge point (compute- or memory-bound), and
+    peak memory.
+
+    Progress goes to stderr, results to stdout. Out of memory at a batch size is reported in its
+    row and the run goes on; Ctrl-C prints the rows finished so far.
+
+    Examples:
+
+      cnnarch bench resnet50 --device cpu --batch 1,8 --threads 4
+
+      cnnarch bench --device cuda --batch 1,32,128 --dtype fp16 --channels-last
+
+      cnnarch bench resnet50 --layers --top 5
+
+      cnnarch bench alexnet vgg16 --format json -o results.json
+    """
+    if iters is not None and min_time is not None:
+        raise CnnarchError("give --iters or --min-time, not both")
+    # Kineto (the profiler behind the CPU memory figure and --layers) logs to stderr from C++;
+    # the level is read when torch loads, so set it before the first torch import.
+    os.environ.setdefault("KINETO_LOG_LEVEL", "6")
+    from cnnarch.bench import runner
+
+    batches = parse_batches(batch)
+    skipped: list[str] = []
+    if not names:
+        names, skipped = runner.default_models()
+    settings = runner.BenchSettings(
+        device=device, batches=batches, input_size=input, dtype=dtype, channels_last=channels_last,
+        compile=compile, warmup=warmup, iters=iters, min_time=1.0 if min_time is None else min_time,
+        threads=threads, layers=layers, top_k=top,
+    )  # fmt: skip
+    bar = ProgressBar(err)
+    try:
+        with bar.progress:
+            result = runner.run(list(names), settings, bar)
+    except KeyboardInterrupt:
+        if bar.run is None:
+            err.print("interrupted before any row finished")
+            raise typer.Exit(130) from None
+        bar.run.interrupted = True
+        bar.run.skipped = skipped
+        _emit(bar.run, fmt, output)
+        err.print(f"interrupted: {len(bar.run.rows)} row(s) finished")
+        raise typer.Exit(130) from None
+    result.skipped = skipped
+    _emit(result, fmt, output)
+    if any(row.status == "error" for row in result.rows):
+        raise typer.Exit(1)
+
+
+def _emit(run: BenchRun, fmt: BenchFormat, output: Path | None) -> None:
+    from cnnarch.render import bench as render
+
+    if fmt is BenchFormat.json:
+        text = render.to_json(run)
+    elif fmt is BenchFormat.csv:
+        text = render.to_csv(run)
+    elif output is None:
+        render.print_table(run, out)
+        return
+    else:
+        console = Console(record=True, width=200, file=io.StringIO(), no_color=True)
+        render.print_table(run, console)
+        text = console.export_text()
+    if output is None:
+        write(text)
+        return
+    try:
+        output.write_text(text if text.endswith("\n") else text + "\n")
+    except OSError as error:
+        raise CnnarchError(f"cannot write {output}: {error.strerror}") from None
+    err.print(f"wrote {len(run.rows)} row(s) to {output}", highlight=False)

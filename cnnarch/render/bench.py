@@ -1,0 +1,235 @@
+"""Render a ``BenchRun``: a rich table (with per-layer tables under ``--layers``), JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from cnnarch.bench.results import BenchRow, BenchRun, LayerBreakdown
+from cnnarch.render import units
+
+COLUMNS = [
+    "Model", "Batch", "Input", "Median ms", "Mean", "p10", "p90", "Min", "IQR", "CV", "N",
+    "img/s", "FLOPs", "FLOP/s", "% peak", "FLOP/B", "Bound", "Peak mem",
+]  # fmt: skip
+LEFT = {"Model", "Input", "Bound"}
+
+CSV_COLUMNS = [
+    "model", "batch", "input_shape", "status", "error", "n", "median_ms", "mean_ms", "p10_ms", "p90_ms",
+    "min_ms", "max_ms", "iqr_ms", "stdev_ms", "cv", "throughput_images_per_s", "flops",
+    "achieved_flops_per_s", "peak_fraction", "bytes_moved_estimate", "arithmetic_intensity", "bound",
+    "peak_memory_bytes", "resident_bytes", "device", "dtype", "threads",
+]  # fmt: skip
+
+CONVENTIONS = {
+    "latency": "Wall time of one forward pass (CPU: time.perf_counter_ns around the call; CUDA: a pair "
+    "of CUDA events around it, read after a synchronise), in milliseconds, after the warm-up iterations.",
+    "statistics": "Percentiles interpolate linearly between order statistics (numpy's default); "
+    "IQR = p75 − p25; CV = sample standard deviation / mean.",
+    "throughput": "Images per second = batch / median latency.",
+    "flops": "FLOPs = 2 x MACs of the analysis (cnnarch summary); FLOP/s = FLOPs / median latency.",
+    "peak": "Attainable peak = best FLOP/s of a square matrix product in the same dtype, device and "
+    "thread count, measured at the start of the run; bandwidth = best bytes/s of a large copy "
+    "(read + write).",
+    "roofline": "FLOP/B = FLOPs / estimated bytes moved (parameters + buffers + input + 2 x layer "
+    "outputs); memory-bound when FLOP/B is below the ridge point (peak / bandwidth), else compute-bound.",
+    "memory": "Peak bytes in live tensors during a forward pass, weights and input included "
+    "(CUDA: torch.cuda.max_memory_allocated; CPU: the profiler's allocation events).",
+}
+
+
+def ms(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value >= 100:
+        return f"{value:,.1f}"
+    return f"{value:.2f}" if value >= 1 else f"{value:.3f}"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def rate(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.0f}" if value >= 1000 else f"{value:,.1f}"
+
+
+def _cells(row: BenchRow) -> list[str]:
+    shape = "x".join(map(str, row.input_shape[1:]))
+    head = [row.model, str(row.batch), shape]
+    if not row.ok or row.stats is None:
+        return [*head, row.status, *[""] * (len(COLUMNS) - 4)]
+    s, r = row.stats, row.roofline
+    return [
+        *head,
+        ms(s.median), ms(s.mean), ms(s.p10), ms(s.p90), ms(s.min), ms(s.iqr), percent(s.cv), str(s.n),
+        rate(row.throughput),
+        units.scaled(r.flops) if r else "—",
+        units.scaled(r.achieved_flops) if r else "—",
+        percent(r.peak_fraction) if r else "—",
+        f"{r.intensity:.1f}" if r else "—",
+        r.bound if r else "—",
+        units.size(row.peak_memory_bytes) if row.peak_memory_bytes is not None else "not measured",
+    ]  # fmt: skip
+
+
+def title(run: BenchRun) -> str:
+    env = run.environment
+    return (
+        f"Forward-pass latency on {env['device']} ({env['device_name']}), {env['dtype']}, "
+        f"{env['threads']} thread{'s' if env['threads'] != 1 else ''}, torch {env['torch']}"
+    )
+
+
+def footer_lines(run: BenchRun) -> list[str]:
+    lines = []
+    c = run.calibration
+    if c is not None:
+        lines.append(
+            f"Peak: {units.scaled(c.peak_flops)}FLOP/s ({c.dtype} {c.matmul_n}x{c.matmul_n} matmul, best of 5"
+            + (f", {c.note}" if c.note else "")
+            + f"); bandwidth: {units.scaled(c.bandwidth)}B/s (copy of {units.size(c.copy_bytes)}); "
+            f"ridge point {c.ridge_point:.1f} FLOP/B; calibrated in {c.seconds:.2f} s"
+        )
+    settings = run.settings
+    budget = f"{settings['iters']} iterations" if settings["iters"] else f"at least {settings['min_time']} s"
+    lines.append(
+        f"Timer: {settings['timer']}; {settings['warmup']} warm-up iterations, then {budget}; "
+        f"{settings['precision']}"
+        + ("; channels-last" if settings["channels_last"] else "")
+        + ("; torch.compile" if settings["compile"] else "")
+    )
+    for row in run.rows:
+        if not row.ok:
+            lines.append(f"{row.model} batch {row.batch}: {row.status}: {row.error}")
+    if run.skipped:
+        lines.append(f"Not in the catalogue yet, skipped: {', '.join(run.skipped)}")
+    if run.interrupted:
+        lines.append(f"Interrupted: {len(run.rows)} row{'s' if len(run.rows) != 1 else ''} finished")
+    return lines
+
+
+def print_table(run: BenchRun, console: Console) -> None:
+    table = Table(title=title(run), title_justify="left")
+    for name in COLUMNS:
+        table.add_column(name, justify="left" if name in LEFT else "right", overflow="fold")
+    for row in run.rows:
+        table.add_row(*_cells(row), style=None if row.ok else "red")
+    console.print(table)
+    for line in footer_lines(run):
+        console.print(line, highlight=False, soft_wrap=True)
+    console.print(Text(CONVENTIONS["roofline"], style="dim"), soft_wrap=True)
+    for row in run.rows:
+        if row.layers is not None:
+            print_layers(row, row.layers, console)
+
+
+LAYER_COLUMNS = ["Rank", "Layer", "Type", "Time ms", "% of pass", "MACs", "FLOP/s", "Time/MAC vs model"]
+
+
+def print_layers(row: BenchRow, breakdown: LayerBreakdown, console: Console) -> None:
+    table = Table(
+        title=f"{row.model}, batch {row.batch}: top {len(breakdown.layers)} of {breakdown.total_layers} "
+        f"layers by time ({breakdown.source})",
+        title_justify="left",
+    )
+    for name in LAYER_COLUMNS:
+        table.add_column(name, justify="left" if name in ("Layer", "Type") else "right", overflow="fold")
+    for rank, layer in enumerate(breakdown.layers, 1):
+        relative = f"{layer.relative_cost:.2f}x" if layer.relative_cost is not None else "no MACs"
+        style = "yellow" if layer.relative_cost is None or layer.relative_cost >= 2 else None
+        table.add_row(
+            str(rank), layer.name, layer.type, ms(layer.time_ms), percent(layer.share),
+            units.scaled(layer.macs) if layer.macs else "0",
+            units.scaled(layer.flops_per_s) if layer.flops_per_s else "—", relative, style=style,
+        )  # fmt: skip
+    console.print(table)
+    console.print(
+        f"Profiled pass: {ms(breakdown.forward_ms)} ms (the profiler adds overhead per op); outside "
+        f"leaf modules (add, cat, flatten in forward): {ms(breakdown.other_ms)} ms. Time/MAC vs model = "
+        "layer's share of the time / its share of the MACs: above 1 the layer is slower per MAC than "
+        "the model as a whole.",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def row_dict(row: BenchRow, run: BenchRun) -> dict[str, Any]:
+    r = row.roofline
+    return {
+        "model": row.model,
+        "batch": row.batch,
+        "input_shape": row.input_shape,
+        "status": row.status,
+        "error": row.error,
+        "latency_ms": vars(row.stats) if row.stats else None,
+        "samples_ms": row.samples_ms,
+        "throughput_images_per_s": row.throughput,
+        "flops": r.flops if r else None,
+        "achieved_flops_per_s": r.achieved_flops if r else None,
+        "peak_fraction": r.peak_fraction if r else None,
+        "bytes_moved_estimate": r.bytes_moved if r else None,
+        "arithmetic_intensity": r.intensity if r else None,
+        "attainable_flops_per_s": r.attainable_flops if r else None,
+        "attainable_fraction": r.attainable_fraction if r else None,
+        "bound": r.bound if r else None,
+        "peak_memory_bytes": row.peak_memory_bytes,
+        "resident_bytes": row.resident_bytes,
+        "memory_method": row.memory_method,
+        "layers": _layers_dict(row.layers) if row.layers else None,
+    }
+
+
+def _layers_dict(breakdown: LayerBreakdown) -> dict[str, Any]:
+    data = vars(breakdown).copy()
+    data["layers"] = [vars(layer) for layer in breakdown.layers]
+    return data
+
+
+def to_dict(run: BenchRun) -> dict[str, Any]:
+    c = run.calibration
+    return {
+        "environment": run.environment,
+        "settings": run.settings,
+        "calibration": {**vars(c), "ridge_point": c.ridge_point} if c else None,
+        "results": [row_dict(row, run) for row in run.rows],
+        "interrupted": run.interrupted,
+        "skipped": run.skipped,
+        "conventions": CONVENTIONS,
+    }
+
+
+def to_json(run: BenchRun) -> str:
+    return json.dumps(to_dict(run), indent=2)
+
+
+def to_csv(run: BenchRun) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    env = run.environment
+    for row in run.rows:
+        d = row_dict(row, run)
+        s = d["latency_ms"] or {}
+        writer.writerow([
+            row.model, row.batch, "x".join(map(str, row.input_shape)), row.status, row.error or "",
+            s.get("n", ""), s.get("median", ""), s.get("mean", ""), s.get("p10", ""), s.get("p90", ""),
+            s.get("min", ""), s.get("max", ""), s.get("iqr", ""), _blank(s.get("stdev")), _blank(s.get("cv")),
+            _blank(d["throughput_images_per_s"]), _blank(d["flops"]), _blank(d["achieved_flops_per_s"]),
+            _blank(d["peak_fraction"]), _blank(d["bytes_moved_estimate"]), _blank(d["arithmetic_intensity"]),
+            _blank(d["bound"]), _blank(d["peak_memory_bytes"]), _blank(d["resident_bytes"]),
+            env["device"], env["dtype"], env["threads"],
+        ])  # fmt: skip
+    return buffer.getvalue()
+
+
+def _blank(value: object) -> object:
+    return "" if value is None else value
