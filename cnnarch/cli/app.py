@@ -53,6 +53,9 @@ def _register() -> None:
 
     app.command("explain")(explain_cmd.explain)
     app.add_typer(calc_cmd.app, name="calc")
+    from cnnarch.cli import bench_cmd
+
+    app.command("bench")(bench_cmd.bench)
 
 
 _register()
