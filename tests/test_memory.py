@@ -143,3 +143,15 @@ def test_memory_in_json_and_table():
     assert code == 0 and "training step total" in out and "inference peak" in out
     code, _, err = run("summary", "lenet5", "--memory", "--optimizer", "rmsprop")
     assert code == 2
+
+
+def test_vgg16_activations_match_the_lecture_layer_list():
+    """CS231n lists VGG-16's per-layer output sizes and says "24M * 4 bytes ~= 93MB"; the list
+    itself sums to 15.2M values (61 MB with the input), which is what cnnarch counts."""
+    lecture = [224 * 224 * 64] * 2 + [112 * 112 * 64] + [112 * 112 * 128] * 2 + [56 * 56 * 128]
+    lecture += [56 * 56 * 256] * 3 + [28 * 28 * 256] + [28 * 28 * 512] * 3 + [14 * 14 * 512]
+    lecture += [14 * 14 * 512] * 3 + [7 * 7 * 512] + [4096, 4096, 1000]
+    totals = analyze("vgg16").totals
+    avgpool = 7 * 7 * 512  # torchvision's adaptive pool, not in the lecture's list
+    assert totals.activation_bytes == 4 * (sum(lecture) + avgpool)
+    assert sum(lecture) + 3 * 224 * 224 < 16e6 < 24e6
