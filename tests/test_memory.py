@@ -155,3 +155,22 @@ def test_vgg16_activations_match_the_lecture_layer_list():
     avgpool = 7 * 7 * 512  # torchvision's adaptive pool, not in the lecture's list
     assert totals.activation_bytes == 4 * (sum(lecture) + avgpool)
     assert sum(lecture) + 3 * 224 * 224 < 16e6 < 24e6
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize(("name", "size"), INFERENCE)
+def test_inference_peak_matches_cuda_max_memory_allocated(name, size):
+    spec = get_spec(name)
+    shape = (2, spec.input[0], size, size)
+    model = build(spec).eval().cuda()
+    with torch.no_grad():
+        x = torch.randn(shape, device="cuda")
+        model(x)
+        torch.cuda.synchronize()
+        base = torch.cuda.memory_allocated()
+        torch.cuda.reset_peak_memory_stats()
+        model(x)
+        torch.cuda.synchronize()
+        measured = torch.cuda.max_memory_allocated() - base + nbytes([x])
+    estimate = analyze(name, shape[1:], batch=2).totals.peak_activation_bytes
+    assert estimate == pytest.approx(measured, rel=0.10)
