@@ -31,6 +31,7 @@ def build_memory(report: Report, training: Trace | None = None, optimizer: str =
     memory.saved_bytes = step.saved_bytes
     memory.forward_peak_bytes = step.forward_peak_bytes
     memory.backward_peak_bytes = step.backward_peak_bytes
-    memory.backward_peak_layer = rows[op_row[step.backward_peak_op]].name if step.backward_peak_op is not None else None
+    if step.backward_peak_op is not None:
+        memory.backward_peak_layer = rows[op_row[step.backward_peak_op]].name
     memory.training_total_bytes = step.peak_bytes
     return memory

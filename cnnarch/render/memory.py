@@ -19,12 +19,12 @@ def rows(memory: Memory) -> list[tuple[str, int, str]]:
             "sum of layer outputs",
             memory.activation_sum_bytes,
             "all activations added up, as lecture tables count them; never alive at once",
-        ),  # fmt: skip
+        ),
         (
             "inference peak activations" + at,
             memory.inference_peak_bytes,
             "activations alive at once when a forward pass frees each tensor after its last use",
-        ),  # fmt: skip
+        ),
         ("inference total", memory.inference_total_bytes, "parameters + buffers + inference peak"),
     ]
     if memory.optimizer is not None:
@@ -35,12 +35,12 @@ def rows(memory: Memory) -> list[tuple[str, int, str]]:
                 f"optimizer state ({memory.optimizer})",
                 memory.optimizer_state_bytes,
                 "sgd keeps none, momentum one copy of the parameters, adam two",
-            ),  # fmt: skip
+            ),
             (
                 "saved for backward",
                 memory.saved_bytes,
                 "activations autograd keeps from the forward pass (conv inputs, ReLU outputs, BN inputs)",
-            ),  # fmt: skip
+            ),
             (
                 "training forward peak",
                 memory.forward_peak_bytes,
@@ -50,12 +50,12 @@ def rows(memory: Memory) -> list[tuple[str, int, str]]:
                 "backward peak" + at_back,
                 memory.backward_peak_bytes,
                 "saved activations + activation gradients + parameter gradients alive at once",
-            ),  # fmt: skip
+            ),
             (
                 "training step total",
                 memory.training_total_bytes,
                 "parameters + buffers + optimizer state + the larger peak",
-            ),  # fmt: skip
+            ),
         ]
     return out
 
