@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from cnnarch.analysis import conventions
 from cnnarch.analysis.checks import ShapeChecks
 from cnnarch.analysis.memory_report import build_memory
 from cnnarch.analysis.shape_rules import SHORTCUTS
@@ -17,6 +18,7 @@ from cnnarch.errors import CnnarchError, ShapeError
 from cnnarch.inputs import format_shape, parse_input
 from cnnarch.report import Report
 from cnnarch.sources import Source, resolve_text
+from cnnarch.sources.python_file import user_frames
 from cnnarch.trace.records import Trace
 from cnnarch.trace.tracer import TraceFailure, trace_module
 
@@ -81,15 +83,42 @@ def trace_source(
                     source.module, [x], source.name, check=checks, grad=training, train=training
                 )
     except TraceFailure as failure:
-        where = f"{failure.call.path or source.name} ({failure.call.type})" if failure.call else source.name
-        first_line = (
-            str(failure.error).strip().splitlines()[0]
-            if str(failure.error).strip()
-            else type(failure.error).__name__
-        )
-        raise ShapeError(
-            f"{source.name} cannot run on input {format_shape(shape)}: {where} failed: {first_line}"
-        ) from failure
+        if not needs_real_data(failure.error) or source.factory is None:
+            raise _explain(failure, source, shape) from failure
+        reason = str(failure.error).strip().splitlines()[0]
+    # An operation whose output shape depends on the data cannot run on the meta device.
+    with torch.device("cpu"):
+        module = source.factory().to(torch_dtype)
+    x = torch.randn((batch, *shape), dtype=torch_dtype) if torch_dtype.is_floating_point else x.to("cpu")
+    try:
+        trace = trace_module(module, [x], source.name, check=checks, grad=training, train=training)
+    except TraceFailure as failure:
+        raise _explain(failure, source, shape) from failure
+    trace.notes.append(
+        f"{source.name} cannot run on the meta device ({reason}): analysed with a real CPU forward "
+        f"pass at {format_shape(shape)} instead"
+    )
+    return trace
+
+
+_META_LIMITS = ("meta tensor", "'meta' backend", "meta backend", "data-dependent", "data dependent", "item()")
+
+
+def needs_real_data(error: BaseException) -> bool:
+    """Whether a trace failed because an operation needs real values (``nonzero``, ``.item()``)."""
+    text = str(error).lower()
+    return isinstance(error, NotImplementedError | RuntimeError) and any(m in text for m in _META_LIMITS)
+
+
+def _explain(failure: TraceFailure, source: Source, shape: tuple[int, ...]) -> CnnarchError:
+    where = f"{failure.call.path or source.name} ({failure.call.type})" if failure.call else source.name
+    message = str(failure.error).strip()
+    first_line = message.splitlines()[0] if message else type(failure.error).__name__
+    details = user_frames(failure.error, source.user_file) if source.user_file is not None else None
+    return ShapeError(
+        f"{source.name} cannot run on input {format_shape(shape)}: {where} failed: {first_line}",
+        details=details or None,
+    )
 
 
 def analyze(
@@ -101,6 +130,7 @@ def analyze(
     dtype: str = "fp32",
     memory: bool = False,
     optimizer: str = "adam",
+    convention: str = "macs",
     **options: Any,
 ) -> Report:
     """Trace ``model`` once and return its layer-by-layer report.
@@ -109,12 +139,17 @@ def analyze(
     ``227``, ``"227x227"``, ``"3x227x227"`` or a tuple (C, H, W); ``options`` are the builder's
     own keywords (``num_classes``, ``in_channels`` ...). ``memory=True`` adds the memory
     breakdown of inference and of a training step with ``optimizer`` (sgd, momentum, adam).
+    ``convention`` (macs, flops, fvcore, thop, ptflops, torchinfo, torch) sets what each layer's
+    ``ops_count`` counts (``analysis/conventions.py``).
     """
     if optimizer not in OPTIMIZER_STATE:
         raise CnnarchError(f"unknown optimizer {optimizer!r}", f"use one of: {', '.join(OPTIMIZER_STATE)}")
+    conventions.get(convention)  # an unknown name fails before any work
     source = resolve(model, **options)
     trace = trace_source(source, input_size, batch, dtype)
-    report = build_report(trace, depth, source=source.spec.source if source.spec else None)
+    report = build_report(
+        trace, depth, source=source.spec.source if source.spec else None, convention=convention
+    )
     if memory:
         training = trace_source(source, tuple(report.input_shape[1:]), batch, dtype, training=True)
         report.memory = build_memory(report, training, optimizer)

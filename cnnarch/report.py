@@ -71,6 +71,12 @@ class Layer:
     ops: list[str] = field(default_factory=list)
     unknown_ops: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    breakdown: dict[str, int] = field(default_factory=dict)
+    """Work by kind of operation in natural units (MACs, elements): see analysis/breakdown.py."""
+    ops_count: int = 0
+    """The layer's count under the report's convention (equal to ``macs`` under ``macs``)."""
+    ops_by_category: dict[str, int] = field(default_factory=dict)
+    """``ops_count`` split by kind of operation."""
 
     @property
     def formula_text(self) -> str:
@@ -97,6 +103,9 @@ class Totals:
     """Operations no rule covers, with how often each ran: never silently counted as zero."""
     unused_params: int = 0
     unused_modules: list[str] = field(default_factory=list)
+    breakdown: dict[str, int] = field(default_factory=dict)
+    ops_count: int = 0
+    ops_by_category: dict[str, int] = field(default_factory=dict)
     peak_activation_bytes: int = 0
     """Activations alive at once at the inference peak (input included): see ``Memory``."""
     peak_layer: str | None = None
@@ -140,6 +149,10 @@ class Report:
     totals: Totals
     source: str | None = None
     memory: Memory | None = None
+    notes: list[str] = field(default_factory=list)
+    """How the analysis was made where a reader should know (a CPU fallback, an approximation)."""
+    convention: str = "macs"
+    """The counting convention of ``ops_count`` (analysis/conventions.py)."""
     conventions: dict[str, str] = field(
         default_factory=lambda: {"macs": MAC_CONVENTION, "activation_memory": ACTIVATION_CONVENTION}
     )

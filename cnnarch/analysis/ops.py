@@ -28,7 +28,10 @@ Category = Literal[
     "pad",
     "dropout",
     "creation",
+    "bias",
 ]
+"""``bias`` is no operation of its own: it is the bias addition inside ``aten.convolution`` and
+``aten.addmm`` (see ``bias_elements``), kept apart because counting conventions disagree on it."""
 
 
 def _table(category: Category, names: str) -> dict[str, Category]:
@@ -194,3 +197,16 @@ def macs(op: OpRecord, trace: Trace) -> int:
     if op.packet == "aten.dot":
         return _shape(trace, a["self"])[0]
     return 0
+
+
+_BIASED = {"aten.convolution": "bias", "aten._convolution": "bias", "aten.addmm": "self",
+           "aten.baddbmm": "self", "aten.addmv": "self"}  # fmt: skip
+
+
+def bias_elements(op: OpRecord, trace: Trace) -> int:
+    """Additions of the bias fused into a convolution (``bias`` given) or an ``addmm``-style
+    product (``beta`` != 0): one per output element; 0 for every other op."""
+    arg = _BIASED.get(op.packet)
+    if arg is None or not isinstance(op.args.get(arg), TensorRef) or op.args.get("beta", 1) == 0:
+        return 0
+    return trace.tensor(op.outputs[0]).numel

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from cnnarch.analysis import conventions
+from cnnarch.analysis.breakdown import breakdown
 from cnnarch.analysis.formulas import describe_window, output_sizes
 from cnnarch.analysis.layers import Row, build_rows
 from cnnarch.analysis.liveness import walk
@@ -84,11 +86,15 @@ def _grouped_activation_bytes(
     return grouped
 
 
-def build_report(trace: Trace, depth: int | None = None, source: str | None = None) -> Report:
+def build_report(
+    trace: Trace, depth: int | None = None, source: str | None = None, convention: str = "macs"
+) -> Report:
     rows, op_row = build_rows(trace, depth)
     rfs = receptive_fields(trace)
     params = attribute_params(trace, rows)
     act = _grouped_activation_bytes(trace, rows, op_row, depth)
+    work = breakdown(trace, rows)
+    counts = conventions.evaluate(trace, convention, rows, op_row)
 
     def producer_name(tid: int) -> str:
         t = trace.tensors[tid]
@@ -132,6 +138,9 @@ def build_report(trace: Trace, depth: int | None = None, source: str | None = No
                 ops=[short_name(op.packet) for op in ops],
                 unknown_ops=row_unknown,
                 notes=notes,
+                breakdown=work.by_row[row.index],
+                ops_count=counts.row_total(row.index),
+                ops_by_category=counts.by_row.get(row.index, {}),
             )
         )
     peak = walk(trace)
@@ -150,6 +159,9 @@ def build_report(trace: Trace, depth: int | None = None, source: str | None = No
         unknown_ops=dict(unknown),
         unused_params=params.unused,
         unused_modules=params.unused_modules,
+        breakdown=work.total,
+        ops_count=counts.total,
+        ops_by_category=counts.by_category,
         peak_activation_bytes=peak.peak_bytes,
         peak_layer=rows[op_row[peak.peak_op]].name if peak.peak_op is not None else None,
     )
@@ -163,4 +175,6 @@ def build_report(trace: Trace, depth: int | None = None, source: str | None = No
         layers=layers,
         totals=totals,
         source=source,
+        convention=counts.convention,
+        notes=list(trace.notes),
     )

@@ -1,0 +1,617 @@
+"""FLOP-counting conventions: cnnarch's own and those of the popular counters, as rule tables.
+
+Every tool counts "FLOPs" differently (ResNet-50 at 224 is 4.09 G, 4.11 G, 4.13 G or 8.18 G
+depending on whom you ask). Each convention below is one table of ``Rule`` rows read from the
+tool's source; one small engine (``evaluate``) applies any table to a trace. A rule matches
+
+- an **op**: an ATen operation as the dispatcher runs it (``aten.convolution``), which is
+  what ``FlopCounterMode`` and, near enough, fvcore's JIT graph see;
+- a **module** call by the module's class name (``BatchNorm2d``), as the hook-based tools
+  thop, ptflops and torchinfo see it (exact class names, as they compare ``type(m)``);
+- a **function** call as the model's code made it (``torch.nn.functional.relu``), which is
+  what ptflops patches and where fvcore's ``adaptive_avg_pool2d`` lives.
+
+and adds ``factor x measure`` (see ``MEASURES``) to one category of ``breakdown.ORDER``.
+Versions read: fvcore 0.1.5, thop 0.1.1 (2209072238), ptflops 0.7.5, torchinfo 1.8.0 and
+torch 2.x ``utils/flop_counter.py``. The tests check each total against the real tool.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from math import prod
+from typing import Any, Literal
+
+from cnnarch.analysis.breakdown import LABELS, ORDER
+from cnnarch.analysis.layers import Row
+from cnnarch.analysis.ops import bias_elements, macs
+from cnnarch.errors import CnnarchError
+from cnnarch.trace.records import FunctionCall, ModuleCall, OpRecord, TensorRef, Trace
+
+Target = Literal["op", "module", "function"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    on: Target
+    names: tuple[str, ...]
+    """ATen packets, module class names (``fnmatch`` patterns) or function names."""
+    measure: str
+    """A key of ``MEASURES``."""
+    category: str
+    factor: int = 1
+    inside: str | None = None
+    """Op rules only: match only operations that ran inside a call of this function."""
+
+
+@dataclass(frozen=True)
+class Convention:
+    name: str
+    label: str
+    """Column header, e.g. ``FLOPs (fvcore)``."""
+    tool: str
+    """The call whose total this convention reproduces."""
+    summary: str
+    """What counts, in one line (README and ``--help``)."""
+    rules: tuple[Rule, ...]
+    modules: Literal["hooked", "leaves"] = "hooked"
+    """Which module calls module rules see: ``hooked``: registered modules, and none inside a
+    module a rule matched (thop and ptflops add up a hooked module, not its children);
+    ``leaves``: registered modules without children (torchinfo)."""
+    notes: tuple[str, ...] = ()
+    """Where the tool counts something this table does not reproduce."""
+
+
+def _op(names: str, measure: str, category: str, factor: int = 1, inside: str | None = None) -> Rule:
+    return Rule("op", tuple(f"aten.{n}" for n in names.split()), measure, category, factor, inside)
+
+
+def _module(names: str, measure: str, category: str, factor: int = 1) -> Rule:
+    return Rule("module", tuple(names.split()), measure, category, factor)
+
+
+def _function(names: str, measure: str, category: str, factor: int = 1) -> Rule:
+    return Rule("function", tuple(names.split()), measure, category, factor)
+
+
+def _nd(*patterns: str) -> str:
+    """``_nd("Conv{}d")`` -> ``"Conv1d Conv2d Conv3d"``."""
+    return " ".join(p.format(d) for p in patterns for d in "123")
+
+
+def _fn(names: str) -> str:
+    """Prefix ``torch.nn.functional.`` to each name."""
+    return " ".join(f"torch.nn.functional.{n}" for n in names.split())
+
+
+_CONV_OPS = "convolution _convolution"
+_MM_OPS = "mm addmm bmm baddbmm mv addmv dot"
+_BN_OPS = (
+    "_native_batch_norm_legit_no_training native_batch_norm _native_batch_norm_legit "
+    "_native_batch_norm_legit_functional batch_norm"
+)
+_LRN = "torch.nn.functional.local_response_norm"
+
+MACS = Convention(
+    name="macs",
+    label="MACs",
+    tool="cnnarch's default",
+    summary="multiply-accumulates of convolutions and matrix products, 1 per MAC; bias, "
+    "norm, activations, pooling and additions cost nothing",
+    rules=(_op(_CONV_OPS, "macs", "conv"), _op(_MM_OPS, "macs", "linear")),
+)
+
+FLOPS = Convention(
+    name="flops",
+    label="FLOPs",
+    tool="cnnarch: 2 x MACs",
+    summary="as macs, 2 per MAC (a multiply and an add)",
+    rules=(_op(_CONV_OPS, "macs", "conv", 2), _op(_MM_OPS, "macs", "linear", 2)),
+)
+
+TORCH = Convention(
+    name="torch",
+    label="FLOPs (torch)",
+    tool="torch.utils.flop_counter.FlopCounterMode().get_total_flops()",
+    summary="2 per MAC of convolution, mm, addmm, bmm, baddbmm; nothing else (not even mv or dot)",
+    rules=(_op(_CONV_OPS, "macs", "conv", 2), _op("mm addmm bmm baddbmm", "macs", "linear", 2)),
+    notes=("attention kernels (scaled_dot_product_*) have formulas in torch that are not reproduced",),
+)
+
+FVCORE = Convention(
+    name="fvcore",
+    label="FLOPs (fvcore)",
+    tool="fvcore.nn.FlopCountAnalysis(model, x).total()",
+    summary="1 per MAC of conv, linear, matmul, bmm; batch norm 1 per element (+1 if affine); "
+    "layer/group norm 4 per element (+1 if affine); adaptive avg pool 1 per input element; "
+    "upsample 1 (nearest) or 4 (bilinear) per output element; ignores ReLU, add, max pool, cat",
+    rules=(
+        _op(_CONV_OPS, "macs", "conv"),
+        _op("mm addmm bmm", "macs", "linear"),
+        _op(_BN_OPS, "input", "norm"),
+        _op(_BN_OPS, "input if affine", "norm"),
+        _op("native_layer_norm native_group_norm", "input", "norm", 4),
+        _op("native_layer_norm native_group_norm", "input if affine", "norm"),
+        _function(_fn("adaptive_avg_pool2d"), "function input", "pool"),
+        _op("upsample_nearest2d", "output", "upsample"),
+        _op("upsample_bilinear2d grid_sampler_2d", "output", "upsample", 4),
+    ),
+    notes=(
+        "einsum: fvcore asks numpy's einsum_path for the optimal flop count; cnnarch counts the "
+        "bmm it runs (equal for 'abc,abd->acd' and 'abc,adc->adb')",
+        "instance norm (5 per element) and batch norm in training mode are not reproduced",
+    ),
+)
+
+THOP = Convention(
+    name="thop",
+    label="MACs (thop)",
+    tool="thop.profile(model, (x,))[0]",
+    summary="per module: conv = output elements x C_in/groups x kernel; linear = in_features "
+    "per output element; batch/layer/instance norm 2 per element (x2 if affine); avg pool 1 per "
+    "output element; adaptive avg pool (kernel + 1) per output element; softmax 3 per element "
+    "- 1 per row; upsample 1 (nearest) to 11 (bilinear) per output element; ReLU, max pool, "
+    "functional calls (x + y, torch.cat, F.relu) 0",
+    rules=(
+        _module("ZeroPad2d Dropout ReLU ReLU6 LeakyReLU PixelShuffle", "module output", "other", 0),
+        _module(_nd("MaxPool{}d", "AdaptiveMaxPool{}d"), "module output", "pool", 0),
+        _module(_nd("Conv{}d", "ConvTranspose{}d"), "thop conv", "conv"),
+        _module(
+            _nd("BatchNorm{}d", "InstanceNorm{}d") + " LayerNorm SyncBatchNorm", "module input", "norm", 2
+        ),
+        _module(
+            _nd("BatchNorm{}d", "InstanceNorm{}d") + " LayerNorm SyncBatchNorm",
+            "module input if affine",
+            "norm",
+            2,
+        ),
+        _module("PReLU", "module input", "activation"),
+        _module("Softmax", "thop softmax", "softmax"),
+        _module(_nd("AvgPool{}d"), "module output", "pool"),
+        _module(_nd("AdaptiveAvgPool{}d"), "thop adaptive avg pool", "pool"),
+        _module("Linear", "thop linear", "linear"),
+        _module("Upsample UpsamplingBilinear2d UpsamplingNearest2d", "thop upsample", "upsample"),
+    ),
+    notes=(
+        "recurrent modules (RNN, GRU, LSTM and their cells) have thop rules that are not reproduced",
+        "thop matches classes exactly: a subclass of nn.Conv2d counts 0, and so here",
+    ),
+)
+
+PTFLOPS = Convention(
+    name="ptflops",
+    label="MACs (ptflops)",
+    tool="ptflops.get_model_complexity_info(model, shape, backend='pytorch')[0]",
+    summary="per module: conv and linear 1 per MAC + 1 per output element for the bias; "
+    "ReLU/PReLU/ELU/LeakyReLU/ReLU6/GELU 1 per output element; every pooling 1 per input "
+    "element; batch/instance/group norm 1 per element (x2 if affine), layer norm 1; plus its "
+    "patched functionals: F.relu, F.gelu, F.silu ..., F.*pool*, F.softmax 1 per input element, "
+    "F.interpolate 1 per output element, torch.add/mul 1 per element, torch.matmul/mm/bmm/addmm "
+    "1 per MAC. nn.ReLU calls F.relu, so ReLU counts twice; x + y counts 0",
+    rules=(
+        _module(_nd("Conv{}d", "ConvTranspose{}d"), "module MACs", "conv"),
+        _module(_nd("Conv{}d", "ConvTranspose{}d"), "module bias", "bias"),
+        _module("Linear", "module MACs", "linear"),
+        _module("Linear", "module bias", "bias"),
+        _module("ReLU PReLU ELU LeakyReLU ReLU6 GELU", "module output", "activation"),
+        _module(
+            _nd("MaxPool{}d", "AvgPool{}d", "AdaptiveMaxPool{}d", "AdaptiveAvgPool{}d"),
+            "module input",
+            "pool",
+        ),
+        # hasattr(module, "affine") and module.affine: LayerNorm has no such attribute
+        _module(_nd("BatchNorm{}d", "InstanceNorm{}d") + " GroupNorm", "module input", "norm"),
+        _module(_nd("BatchNorm{}d", "InstanceNorm{}d") + " GroupNorm", "module input if affine", "norm"),
+        _module("LayerNorm", "module input", "norm"),
+        _module("Upsample", "first sample of output", "upsample"),
+        _function(_fn("relu prelu elu relu6 gelu silu"), "function input", "activation"),
+        _function(
+            _fn(_nd("avg_pool{}d", "max_pool{}d", "adaptive_avg_pool{}d", "adaptive_max_pool{}d")),
+            "function input",
+            "pool",
+        ),
+        _function(_fn("softmax"), "function input", "softmax"),
+        _function(_fn("upsample interpolate"), "function output", "upsample"),
+        _function(
+            "torch.matmul torch.spmm torch.Tensor.mm torch.bmm torch.Tensor.bmm", "ptflops matmul", "linear"
+        ),
+        _function("torch.addmm torch.Tensor.addmm torch.baddbmm", "ptflops matmul", "linear"),
+        _function("torch.addmm torch.Tensor.addmm torch.baddbmm", "function input", "bias"),
+        _function("torch.add torch.mul", "ptflops broadcast", "elementwise"),
+        # F.local_response_norm calls patched Tensor.mul twice, Tensor.add and F.avg_pool3d.
+        _op("mul add", "output", "elementwise", inside=_LRN),
+        _op("avg_pool2d avg_pool3d", "input", "pool", inside=_LRN),
+    ),
+    notes=(
+        "ptflops patches torch.Tensor.add/mul/matmul, which count x.add(y) but not x + y; both "
+        "reach PyTorch as the same call, so cnnarch takes every such call for an operator (0)",
+        "F.interpolate with a fractional scale_factor: ptflops counts input elements x scale^2 "
+        "(a float), cnnarch the output elements",
+        "torch.addmm/baddbmm: the bias term assumes beta != 0",
+        "recurrent modules, nn.MultiheadAttention, DeformConv2d and timm Attention have ptflops "
+        "rules that are not reproduced",
+    ),
+)
+
+TORCHINFO = Convention(
+    name="torchinfo",
+    label="Mult-adds (torchinfo)",
+    tool="torchinfo.summary(model, input_size).total_mult_adds",
+    summary="per leaf module, from its parameters: a class named *Conv*: (weight + bias "
+    "elements) x batch x output positions; any other: (weight + bias elements) x batch; "
+    "modules without parameters (ReLU, pooling, add) 0",
+    rules=(
+        _module("*Conv*", "torchinfo weight x positions", "conv"),
+        _module("*Conv*", "torchinfo bias x positions", "bias"),
+        _module("Linear LazyLinear Bilinear", "torchinfo weight x batch", "linear"),
+        _module("Linear LazyLinear Bilinear", "torchinfo bias x batch", "bias"),
+        _module("*Norm*", "torchinfo weight x batch", "norm"),
+        _module("*Norm*", "torchinfo bias x batch", "norm"),
+        _module("*", "torchinfo weight x batch", "other"),
+        _module("*", "torchinfo bias x batch", "other"),
+        _module("*", "torchinfo other parameters", "other"),
+    ),
+    modules="leaves",
+)
+
+CONVENTIONS: dict[str, Convention] = {
+    c.name: c for c in (MACS, FLOPS, FVCORE, THOP, PTFLOPS, TORCHINFO, TORCH)
+}
+NAMES = tuple(CONVENTIONS)
+PEERS = ("fvcore", "thop", "ptflops", "torchinfo", "torch")
+"""Conventions named after another tool, whose totals ``cnnarch flops --vs`` checks."""
+
+
+def get(name: str) -> Convention:
+    try:
+        return CONVENTIONS[name.lower()]
+    except KeyError:
+        raise CnnarchError(f"unknown convention {name!r}", f"use one of: {', '.join(NAMES)}") from None
+
+
+# -- measures --------------------------------------------------------------------------------
+
+
+class _Context:
+    """What measures read besides the target: the trace and each module's own parameters."""
+
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        self.params: dict[str, dict[str, int]] = {}
+        for t in trace.tensors:
+            if t.kind == "param" and t.name:
+                path, _, name = t.name.rpartition(".")
+                self.params.setdefault(path, {})[name] = t.numel
+
+    def numel(self, tid: int) -> int:
+        return self.trace.tensors[tid].numel
+
+    def shape(self, tid: int) -> tuple[int, ...]:
+        return self.trace.tensors[tid].shape
+
+    def config(self, call: ModuleCall) -> dict[str, Any]:
+        return self.trace.modules[call.path].config
+
+    def ops(self, call: ModuleCall | FunctionCall) -> list[OpRecord]:
+        return self.trace.ops[call.first_op : call.end_op]
+
+
+def _first(ids: list[int], ctx: _Context) -> int:
+    return ctx.numel(ids[0]) if ids else 0
+
+
+def _thop_conv(call: ModuleCall, ctx: _Context) -> int:
+    # thop: output elements x (C_in // groups) x kernel positions; for a transposed conv too.
+    config = ctx.config(call)
+    kernel = config["kernel_size"]
+    kernel = kernel if isinstance(kernel, tuple) else (kernel,)
+    return (
+        _first(call.outputs, ctx) * (ctx.shape(call.inputs[0])[1] // config.get("groups", 1)) * prod(kernel)
+    )
+
+
+def _thop_adaptive_avg_pool(call: ModuleCall, ctx: _Context) -> int:
+    # thop: int((prod(in_size / out_size) + 1) x output elements), in float64 as thop does.
+    x, y = ctx.shape(call.inputs[0]), ctx.shape(call.outputs[0])
+    n = len(y) - 2
+    kernel = 1.0
+    for a, b in zip(x[-n:], y[-n:], strict=True):
+        kernel *= a / b
+    return int((kernel + 1) * _first(call.outputs, ctx))
+
+
+def _thop_softmax(call: ModuleCall, ctx: _Context) -> int:
+    # thop: rows x (n exp + (n - 1) adds + n divisions), n = size along the softmax dim.
+    x = ctx.shape(call.inputs[0])
+    op = next(op for op in ctx.ops(call) if "softmax" in op.packet)
+    n = x[op.args["dim"] % len(x)]
+    return (prod(x) // n) * (3 * n - 1)
+
+
+_THOP_UPSAMPLE = {"nearest": 1, "linear": 5, "bilinear": 11, "bicubic": 224 + 35}
+
+
+def _thop_upsample(call: ModuleCall, ctx: _Context) -> int:
+    return _first(call.outputs, ctx) * _THOP_UPSAMPLE.get(ctx.config(call).get("mode", "nearest"), 0)
+
+
+def _own(call: ModuleCall, ctx: _Context, name: str) -> int:
+    return ctx.params.get(call.path, {}).get(name, 0)
+
+
+def _torchinfo_positions(call: ModuleCall, ctx: _Context) -> int:
+    y = ctx.shape(call.outputs[0]) if call.outputs else ()
+    return prod(y[:1] + y[2:])
+
+
+def _torchinfo_batch(call: ModuleCall, ctx: _Context) -> int:
+    return ctx.shape(call.outputs[0])[0] if call.outputs else 0
+
+
+def _torchinfo_other(call: ModuleCall, ctx: _Context) -> int:
+    # torchinfo: parameters whose name contains weight or bias (weight_ih_l0) x batch x dim 1.
+    params = ctx.params.get(call.path, {})
+    other = sum(
+        n for k, n in params.items() if k not in ("weight", "bias") and ("weight" in k or "bias" in k)
+    )
+    y = ctx.shape(call.outputs[0]) if call.outputs and other else ()
+    return prod(y[:2]) * other if other else 0
+
+
+def _ptflops_matmul(f: FunctionCall, ctx: _Context) -> int:
+    # ptflops: prod(a.shape) x b.shape[-1], for (a, b) = the product's two matrices.
+    a, b = f.inputs[-2:]
+    return ctx.numel(a) * ctx.shape(b)[-1]
+
+
+def _ptflops_broadcast(f: FunctionCall, ctx: _Context) -> int:
+    # ptflops aligns the shapes on the left and takes the larger size per axis.
+    shapes = [ctx.shape(t) for t in f.inputs[:2]]
+    if len(shapes) < 2:
+        return prod(shapes[0]) if shapes else 1
+    a, b = shapes
+    return prod(max(a[i] if i < len(a) else 1, b[i] if i < len(b) else 1) for i in range(max(len(a), len(b))))
+
+
+Measure = Callable[[Any, _Context], int]
+
+MEASURES: dict[str, tuple[Measure, str]] = {
+    # on an operation
+    "macs": (lambda op, ctx: macs(op, ctx.trace), "multiply-accumulates (ops.macs)"),
+    "bias": (lambda op, ctx: bias_elements(op, ctx.trace), "bias additions (ops.bias_elements)"),
+    "input": (lambda op, ctx: _first(op.inputs, ctx), "elements of the first input"),
+    "input if affine": (
+        lambda op, ctx: _first(op.inputs, ctx) if isinstance(op.args.get("weight"), TensorRef) else 0,
+        "elements of the first input when a weight is given",
+    ),
+    "output": (lambda op, ctx: _first(op.outputs, ctx), "elements of the first output"),
+    # on a module call
+    "module input": (lambda c, ctx: _first(c.inputs, ctx), "elements of the module's first input"),
+    "module output": (lambda c, ctx: _first(c.outputs, ctx), "elements of the module's first output"),
+    "module input if affine": (
+        lambda c, ctx: _first(c.inputs, ctx) if _own(c, ctx, "weight") else 0,
+        "elements of the first input when the module has a weight",
+    ),
+    "module MACs": (
+        lambda c, ctx: sum(macs(op, ctx.trace) for op in ctx.ops(c)),
+        "multiply-accumulates of the operations inside the module",
+    ),
+    "module bias": (
+        lambda c, ctx: _first(c.outputs, ctx) if _own(c, ctx, "bias") else 0,
+        "elements of the output when the module has a bias",
+    ),
+    "first sample of output": (
+        lambda c, ctx: _first(c.outputs, ctx) // max(ctx.shape(c.outputs[0])[0], 1) if c.outputs else 0,
+        "elements of output[0] (ptflops reads the first sample)",
+    ),
+    "thop conv": (_thop_conv, "output elements x C_in/groups x kernel positions"),
+    "thop linear": (
+        lambda c, ctx: ctx.config(c)["in_features"] * _first(c.outputs, ctx),
+        "in_features x output elements",
+    ),
+    "thop adaptive avg pool": (_thop_adaptive_avg_pool, "int((prod(in/out sizes) + 1) x output elements)"),
+    "thop softmax": (_thop_softmax, "rows x (3 x row length - 1)"),
+    "thop upsample": (_thop_upsample, "output elements x 1 nearest, 5 linear, 11 bilinear, 259 bicubic"),
+    "torchinfo weight x positions": (
+        lambda c, ctx: _own(c, ctx, "weight") * _torchinfo_positions(c, ctx),
+        "weight elements x batch x output positions",
+    ),
+    "torchinfo bias x positions": (
+        lambda c, ctx: _own(c, ctx, "bias") * _torchinfo_positions(c, ctx),
+        "bias elements x batch x output positions",
+    ),
+    "torchinfo weight x batch": (
+        lambda c, ctx: _own(c, ctx, "weight") * _torchinfo_batch(c, ctx),
+        "weight elements x output.shape[0]",
+    ),
+    "torchinfo bias x batch": (
+        lambda c, ctx: _own(c, ctx, "bias") * _torchinfo_batch(c, ctx),
+        "bias elements x output.shape[0]",
+    ),
+    "torchinfo other parameters": (_torchinfo_other, "other *weight*/*bias* parameters x output.shape[:2]"),
+    # on a function call
+    "function input": (lambda f, ctx: _first(f.inputs, ctx), "elements of the first tensor argument"),
+    "function output": (lambda f, ctx: _first(f.outputs, ctx), "elements of the output"),
+    "ptflops matmul": (_ptflops_matmul, "prod(a.shape) x b.shape[-1]"),
+    "ptflops broadcast": (_ptflops_broadcast, "elements of the shapes aligned on the left"),
+}
+
+
+# -- the engine ------------------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    """One convention applied to one trace: the total, and its split by row and category."""
+
+    convention: str
+    total: int
+    by_category: dict[str, int]
+    by_row: dict[int, dict[str, int]] = field(default_factory=dict)
+
+    def row_total(self, row: int) -> int:
+        return sum(self.by_row.get(row, {}).values())
+
+
+class _Tables:
+    """A convention's rules indexed for lookup (module patterns resolved once per class)."""
+
+    def __init__(self, convention: Convention) -> None:
+        self.op: dict[str, list[Rule]] = {}
+        self.function: dict[str, list[Rule]] = {}
+        self.groups: list[tuple[tuple[str, ...], list[Rule]]] = []
+        for rule in convention.rules:
+            if rule.on == "module":
+                if self.groups and self.groups[-1][0] == rule.names:
+                    self.groups[-1][1].append(rule)
+                else:
+                    self.groups.append((rule.names, [rule]))
+            else:
+                table = self.op if rule.on == "op" else self.function
+                for name in rule.names:
+                    table.setdefault(name, []).append(rule)
+        self._by_type: dict[str, list[Rule]] = {}
+
+    def module(self, type_name: str) -> list[Rule]:
+        """The rules of the first group whose patterns match the class name."""
+        found = self._by_type.get(type_name)
+        if found is None:
+            found = next(
+                (
+                    rules
+                    for names, rules in self.groups
+                    if any(fnmatch.fnmatchcase(type_name, n) for n in names)
+                ),
+                [],
+            )
+            self._by_type[type_name] = found
+        return found
+
+
+_TABLES: dict[str, _Tables] = {}
+
+
+def _row_of_calls(trace: Trace, rows: list[Row], op_row: dict[int, int]) -> list[int]:
+    """The row each module call's count goes to: its own row, the grouped row it sits in, or,
+    for a call above the rows (a block spanning several), the row of its first operation."""
+    own = {row.call: row.index for row in rows if row.call is not None}
+    last = rows[-1].index if rows else 0
+    result: list[int] = []
+    in_row: list[bool] = []
+    for call in trace.calls:
+        if call.index in own:
+            result.append(own[call.index])
+            in_row.append(True)
+        elif call.parent is not None and in_row[call.parent]:
+            result.append(result[call.parent])
+            in_row.append(True)
+        else:
+            result.append(op_row.get(call.first_op, last))
+            in_row.append(False)
+    return result
+
+
+def evaluate(
+    trace: Trace,
+    name: str = "macs",
+    rows: list[Row] | None = None,
+    op_row: dict[int, int] | None = None,
+) -> Counts:
+    """Apply convention ``name`` to ``trace``: the total, by category and (given the rows and
+    each operation's row, from ``layers.build_rows``) by row."""
+    convention = get(name)
+    tables = _TABLES.get(convention.name)
+    if tables is None:
+        tables = _TABLES[convention.name] = _Tables(convention)
+    ctx = _Context(trace)
+    by_row: dict[int, Counter[str]] = {}
+    total: Counter[str] = Counter()
+    per_row = rows is not None and op_row is not None
+
+    def add(rule: Rule, target: Any, row: int | None) -> None:
+        if not rule.factor:
+            return
+        value = rule.factor * MEASURES[rule.measure][0](target, ctx)
+        if value:
+            total[rule.category] += value
+            if row is not None:
+                by_row.setdefault(row, Counter())[rule.category] += value
+
+    for op in trace.ops:
+        for rule in tables.op.get(op.packet, ()):
+            if rule.inside is not None and (
+                op.function is None or trace.functions[op.function].name != rule.inside
+            ):
+                continue
+            add(rule, op, op_row[op.index] if per_row else None)  # type: ignore[index]
+    for f in trace.functions:
+        for rule in tables.function.get(f.name, ()):
+            add(rule, f, op_row[f.first_op] if per_row else None)  # type: ignore[index]
+    if tables.groups:
+        call_rows = _row_of_calls(trace, rows, op_row) if per_row else None  # type: ignore[arg-type]
+        hooked = [False] * len(trace.calls)
+        below = [False] * len(trace.calls)  # inside a hooked module call
+        for call in trace.calls:
+            if call.parent is not None:
+                below[call.index] = below[call.parent] or hooked[call.parent]
+            if call.path not in trace.modules or below[call.index]:
+                continue
+            if convention.modules == "leaves" and not call.leaf:
+                continue
+            matched = tables.module(call.type)
+            hooked[call.index] = bool(matched)
+            for rule in matched:
+                add(rule, call, call_rows[call.index] if call_rows is not None else None)
+    return Counts(
+        convention=convention.name,
+        total=sum(total.values()),
+        by_category={c: total[c] for c in ORDER if total.get(c)},
+        by_row={r: {c: v[c] for c in ORDER if v.get(c)} for r, v in by_row.items()},
+    )
+
+
+def total(source: Any, name: str) -> int:
+    """The total of ``source`` (a ``Trace``, or a ``Report`` built under ``name``) under
+    convention ``name``: the plain entry point for commands that compare totals."""
+    if isinstance(source, Trace):
+        return evaluate(source, name).total
+    convention = get(name).name
+    built = getattr(source, "convention", None)
+    if built != convention:
+        raise ValueError(f"report was built under {built!r}; analyze again with convention={convention!r}")
+    return source.totals.ops_count
+
+
+# -- explaining a difference -----------------------------------------------------------------
+
+
+def reason(
+    name: str,
+    counts: dict[str, int],
+    default: dict[str, int],
+    work: dict[str, int],
+    scaled: Callable[[int], str],
+) -> str:
+    """One line on how convention ``name`` differs from the default, category by category:
+    ``fvcore: +22.2M norm, +100.4K pooling; ignores 9.6M activation, 5.1M add/mul``.
+
+    ``counts`` and ``default`` are totals by category under ``name`` and under ``macs``;
+    ``work`` is the natural breakdown, whose categories a convention counting 0 ignores;
+    ``scaled`` formats a number (``render.units.scaled``).
+    """
+    changes = []
+    for category in ORDER:
+        delta = counts.get(category, 0) - default.get(category, 0)
+        if delta:
+            sign = "+" if delta > 0 else "−"
+            changes.append(f"{sign}{scaled(abs(delta))} {LABELS[category]}")
+    ignored = [
+        f"{scaled(work[c])} {LABELS[c]}" for c in ORDER if work.get(c) and not counts.get(c) and c != "other"
+    ]
+    text = ", ".join(changes) if changes else "same as macs"
+    if ignored:
+        text += "; ignores " + ", ".join(ignored)
+    return f"{name}: {text}"
