@@ -156,6 +156,8 @@ def test_se_resnet50_parameters_and_multiply_adds():
     tv = on_meta(torchvision.models.resnet50)
     assert report.totals.params == numel(resolve("se-resnet50").module) == numel(tv) + se_weights + se_biases
     assert rounds_to(se_weights / 1e6, "2.5")
+    assert rounds_to(report.totals.params / 1e6, "28.09")
+    assert get_spec("se-resnet50").published_value("params") == 28.09e6
 
     resnet50_paper = analyze("resnet50-paper").totals.macs
     assert report.totals.macs == resnet50_paper + se_weights

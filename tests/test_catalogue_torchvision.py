@@ -18,6 +18,7 @@ def test_the_catalogue_has_torchvision_twins():
     assert {"resnet50", "densenet121", "mobilenet-v2", "shufflenet-v2"} <= {spec.name for spec in SPECS}
 
 
+@pytest.mark.filterwarnings("ignore:The default weight initialization:FutureWarning")  # inception_v3
 @pytest.mark.parametrize("spec", SPECS, ids=[spec.name for spec in SPECS])
 def test_entry_is_the_torchvision_network(spec):
     published = load_reference("torchvision.json")["models"][spec.torchvision]

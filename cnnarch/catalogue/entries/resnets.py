@@ -17,14 +17,11 @@ IMAGENET = (3, 224, 224)
 MULT_ADDS = 'multiply-adds ("FLOPs")'
 CIFAR = (3, 32, 32)
 
-SHORTCUT_B = (
-    "Projection shortcuts (1x1 convolution + batch norm, the paper's option B) where a stage changes "
-    "the shape."
-)
+SHORTCUT_B = "Projection shortcuts (1x1 convolution + batch norm, option B) where a stage changes the shape."
 V15 = (
-    "Each bottleneck strides its 3x3 convolution (torchvision, 'ResNet v1.5'); the paper's Caffe models "
-    "stride the first 1x1, which computes the 3x3 at a quarter of the positions: {tv} G multiply-adds "
-    "here, {paper} G with the paper's placement ({name}-paper; Table 1 prints {printed})."
+    "{tv} G multiply-adds against Table 1's {printed} G: each bottleneck strides its 3x3 convolution "
+    "(torchvision, 'ResNet v1.5'), so the first 1x1 of a stage's first block runs at 4x the positions; the "
+    "paper's Caffe models stride that 1x1 instead: {paper} G ({name}-paper). "
 )
 
 
@@ -88,8 +85,8 @@ def _cifar_resnet(depth: int, params_m: float) -> ModelSpec:
         notes=f"Section 4.2: 6n + 2 = {depth} layers (n = {n}), 16/32/64 filters on 32/16/8 maps, global "
         "average pooling, 10-way FC. Identity shortcuts everywhere (option A): where a stage halves the map "
         "and doubles the channels the shortcut takes every second pixel and appends zero channels, so it "
-        "has no parameters (a 'ZeroPadShortcut' row: slice + pad). --shortcut B (library option) gives "
-        "1x1 projections instead.",
+        "has no parameters (a 'ZeroPadShortcut' row: slice + pad). The builder's shortcut='B' gives 1x1 "
+        "projections instead.",
         options=("num_classes", "in_channels", "shortcut"),
     )
 
@@ -99,45 +96,42 @@ ENTRIES: list[ModelSpec] = [
         18,
         tv=(11_689_512, 1.814, 69.758, 89.078),
         table1=1.8e9,
-        notes=f"Basic blocks: the stride placement question does not arise. {SHORTCUT_B} 1.81 G "
-        "multiply-adds "
-        "(Table 1: 1.8 G). The paper's own ResNet-18 of Table 2 uses zero-padding shortcuts (option A): "
-        "resnet18-paper.",
+        notes="1.81 G multiply-adds (Table 1: 1.8 G); basic blocks, so stride placement does not arise. "
+        f"{SHORTCUT_B} The paper's own ResNet-18 (Table 2) has zero-padding shortcuts: resnet18-paper.",
     ),
     _imagenet_resnet(
         34,
         tv=(21_797_672, 3.664, 73.314, 91.42),
         table1=3.6e9,
-        notes=f"{SHORTCUT_B} 3.66 G multiply-adds against 3.6 G in Table 1: the paper counts the network "
-        "without "
-        "projections (its '34-layer baseline has 3.6 billion FLOPs' is the plain net, and option A shortcuts "
-        "add none), 3.64 G; the three projections add 0.02 G. resnet34-paper is the option-A network.",
+        notes="3.66 G multiply-adds against Table 1's 3.6 G: without the three projection shortcuts "
+        "(0.02 G) the count is 3.64 G, that of the paper's plain and option-A networks ('our 34-layer "
+        f"baseline has 3.6 billion FLOPs'). {SHORTCUT_B} resnet34-paper is the option-A network.",
     ),
     _imagenet_resnet(
         50,
         tv=(25_557_032, 4.089, 76.13, 92.862),
         table1=3.8e9,
-        notes=f"{SHORTCUT_B} " + V15.format(tv="4.09", paper="3.86", name="resnet50", printed="3.8"),
+        notes=V15.format(tv="4.09", paper="3.86", name="resnet50", printed="3.8") + SHORTCUT_B,
     ),
     _imagenet_resnet(
         101,
         tv=(44_549_160, 7.801, 77.374, 93.546),
         table1=7.6e9,
-        notes=f"{SHORTCUT_B} " + V15.format(tv="7.80", paper="7.57", name="resnet101", printed="7.6"),
+        notes=V15.format(tv="7.80", paper="7.57", name="resnet101", printed="7.6") + SHORTCUT_B,
     ),
     _imagenet_resnet(
         152,
         tv=(60_192_808, 11.514, 78.312, 94.046),
         table1=11.3e9,
-        notes=f"{SHORTCUT_B} " + V15.format(tv="11.51", paper="11.28", name="resnet152", printed="11.3"),
+        notes=V15.format(tv="11.51", paper="11.28", name="resnet152", printed="11.3") + SHORTCUT_B,
     ),
     _paper_resnet(
         18,
         {"shortcut": "A"},
         table1=1.8e9,
         accuracy=Published("He et al. 2016, Table 2", top1=72.12, note="27.88% top-1 error, 10-crop"),
-        notes="The ResNet-18 of Table 2: identity shortcuts, zero-padded where a stage doubles the channels "
-        "(option A, no parameters). 1.79 G multiply-adds (Table 1: 1.8 G).",
+        notes="1.79 G multiply-adds (Table 1: 1.8 G). The ResNet-18 of Table 2: identity shortcuts, "
+        "zero-padded where a stage doubles the channels (option A, no parameters).",
     ),
     _paper_resnet(
         34,
@@ -146,9 +140,8 @@ ENTRIES: list[ModelSpec] = [
         accuracy=Published(
             "He et al. 2016, Table 3", top1=74.97, top5=92.24, note="ResNet-34 A: 25.03/7.76% error, 10-crop"
         ),
-        notes="The ResNet-34 of Table 2 (Table 3's 'ResNet-34 A'): identity shortcuts, zero-padded where a "
-        "stage "
-        "doubles the channels (option A, no parameters). 3.64 G multiply-adds (Table 1: 3.6 G).",
+        notes="3.64 G multiply-adds (Table 1: 3.6 G). The ResNet-34 of Table 2 (Table 3's 'ResNet-34 A'): "
+        "identity shortcuts, zero-padded where a stage doubles the channels (option A, no parameters).",
     ),
     _paper_resnet(
         50,
@@ -157,10 +150,10 @@ ENTRIES: list[ModelSpec] = [
         accuracy=Published(
             "He et al. 2016, Table 3", top1=77.15, top5=93.29, note="22.85/6.71% error, 10-crop"
         ),
-        notes="Option B shortcuts; the first 1x1 convolution of a bottleneck carries the stride, as in the "
-        "authors' Caffe models. 3.86 G multiply-adds: Table 1 prints 3.8, which no counting convention "
-        "reproduces together with its 7.6 and 11.3 (3.86 rounds to 3.9); Hu et al. 2018 (Table 2) print "
-        "3.86 for this network.",
+        notes="3.86 G multiply-adds where Table 1 prints 3.8: no counting convention reproduces 3.8 together "
+        "with its 7.6 and 11.3 (3.86 rounds to 3.9); Hu et al. 2018 (Table 2) print 3.86 for this network. "
+        "The first 1x1 convolution of a bottleneck carries the stride, as in the authors' Caffe models. "
+        + SHORTCUT_B,
     ),
     _paper_resnet(
         101,
@@ -169,8 +162,8 @@ ENTRIES: list[ModelSpec] = [
         accuracy=Published(
             "He et al. 2016, Table 3", top1=78.25, top5=93.95, note="21.75/6.05% error, 10-crop"
         ),
-        notes="Option B shortcuts; the first 1x1 convolution of a bottleneck carries the stride, as in the "
-        "authors' Caffe models. 7.57 G multiply-adds (Table 1: 7.6 G).",
+        notes="7.57 G multiply-adds (Table 1: 7.6 G). The first 1x1 convolution of a bottleneck carries the "
+        f"stride, as in the authors' Caffe models. {SHORTCUT_B}",
     ),
     _paper_resnet(
         152,
@@ -179,8 +172,8 @@ ENTRIES: list[ModelSpec] = [
         accuracy=Published(
             "He et al. 2016, Table 3", top1=78.57, top5=94.29, note="21.43/5.71% error, 10-crop"
         ),
-        notes="Option B shortcuts; the first 1x1 convolution of a bottleneck carries the stride, as in the "
-        "authors' Caffe models. 11.28 G multiply-adds (Table 1: 11.3 G).",
+        notes="11.28 G multiply-adds (Table 1: 11.3 G). The first 1x1 convolution of a bottleneck carries "
+        f"the stride, as in the authors' Caffe models. {SHORTCUT_B}",
     ),
     _cifar_resnet(20, 0.27),
     _cifar_resnet(32, 0.46),
@@ -244,7 +237,7 @@ ENTRIES: list[ModelSpec] = [
         notes="WRN-28-10: a 16-filter 3x3 convolution, then 3 stages of 4 pre-activation basic blocks with "
         "160/320/640 filters, final BN-ReLU, average pooling, FC. A block that changes the width "
         "pre-activates before the split and projects with a 1x1 convolution; convolutions have no bias. "
-        "--dropout (library option) adds the paper's dropout between a block's convolutions; it changes no "
+        "The builder's dropout= adds the paper's dropout between a block's convolutions; it changes no "
         "count. Global average pooling replaces the code's fixed 8x8 window (identical at 32x32).",
         options=("num_classes", "in_channels", "dropout"),
     ),
@@ -302,19 +295,18 @@ ENTRIES: list[ModelSpec] = [
         published=(
             Published(
                 "Hu et al. 2018, Table 2 and section 3.3",
-                params=28.1e6,
                 macs=3.87e9,
-                note="'~2.5 million additional parameters' over ResNet-50's ~25 million; 3.87 GFLOPs "
-                "(multiply-adds) against 3.86 for ResNet-50",
+                note="3.87 GFLOPs (multiply-adds) against 3.86 for ResNet-50; '~2.5 million additional "
+                "parameters' over ResNet-50's ~25 million",
             ),
+            Published("OpenMMLab mmpretrain model zoo, SE-ResNet-50", params=28.09e6),
         ),
-        notes="ResNet-50 with the authors' Caffe stride placement (first 1x1 of a bottleneck) and an SE "
-        "module "
-        "(global pool → FC C/16 → ReLU → FC C → sigmoid → scale) on every residual branch before the "
-        "addition; the FCs are 1x1 convolutions with bias on the pooled map. 28,088,024 parameters: the SE "
-        "weights are 2/16·Σ N·C² = 2,514,944 (+ 16,048 biases). 3.86 G multiply-adds counting convolutions "
-        "and FCs only; the paper's 3.87 is matched when the squeeze (pool) and scale (product) element "
-        "operations, 5.5 M each, are counted too.",
+        notes="3.86 G multiply-adds counting convolutions and FCs; the paper's 3.87 G is reached when the "
+        "squeeze (pooling) and scale (product) element operations, 5.5 M each, count too. ResNet-50 with "
+        "the authors' Caffe stride placement (first 1x1 of a bottleneck) and an SE module (global pool → "
+        "FC C/16 → ReLU → FC C → sigmoid → scale) on every residual branch before the addition; the FCs "
+        "are 1x1 convolutions with bias on the pooled map. 28,088,024 parameters: the SE weights are "
+        "2/16·Σ N·C² = 2,514,944 (+ 16,048 biases).",
         options=("num_classes", "in_channels"),
     ),
 ]
