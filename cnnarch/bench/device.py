@@ -66,8 +66,12 @@ def is_out_of_memory(error: BaseException) -> bool:
     return isinstance(error, RuntimeError) and "can't allocate memory" in str(error)
 
 
-def free_memory(device: torch.device) -> None:
-    """Give back what a failed or finished measurement held (call after leaving ``except``)."""
-    gc.collect()
+def free_memory(device: torch.device, collect: bool = True) -> None:
+    """Give back what a failed or finished measurement held (call after leaving ``except``).
+
+    ``collect`` runs the garbage collector for reference cycles (a failed forward's frames);
+    it takes the better part of a second in a large process, so a clean finish skips it."""
+    if collect:
+        gc.collect()
     if device.type == "cuda":
         torch.cuda.empty_cache()

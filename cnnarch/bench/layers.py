@@ -98,6 +98,7 @@ def profile_layers(
         kinds.setdefault(layer.name, layer.type)
     forward_ms = forward_us / iterations / 1e3
     total_macs = report.totals.macs
+    modules = leaf_modules(model)
     rows = []
     for name, spent_us in times.items():
         time_ms = spent_us / iterations / 1e3
@@ -106,7 +107,7 @@ def profile_layers(
         rows.append(
             LayerTime(
                 name=name,
-                type=kinds.get(name, type(leaf_modules(model).get(name, model)).__name__),
+                type=kinds.get(name, type(modules.get(name, model)).__name__),
                 time_ms=time_ms,
                 share=share,
                 macs=layer_macs,

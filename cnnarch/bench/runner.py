@@ -226,7 +226,7 @@ def _bench_model(
             free_memory(device)  # outside the except block: its traceback held the tensors
         yield row
     del model, runnable
-    free_memory(device)
+    free_memory(device, collect=False)
 
 
 def _first_line(error: BaseException) -> str:

@@ -49,6 +49,7 @@ class ProgressBar:
             TimeElapsedColumn(),
             console=console,
             transient=True,
+            disable=not console.is_terminal,
         )
         self.task = self.progress.add_task("analysing", total=None)
 

@@ -52,6 +52,12 @@ def ms(value: float | None) -> str:
     return f"{value:.2f}" if value >= 1 else f"{value:.3f}"
 
 
+def si(value: float, unit: str) -> str:
+    """17.45 GFLOP/s, 2.59 GB/s."""
+    scaled = units.scaled(value)
+    return f"{scaled[:-1]} {scaled[-1]}{unit}" if scaled[-1].isalpha() else f"{scaled} {unit}"
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
 
@@ -94,9 +100,9 @@ def footer_lines(run: BenchRun) -> list[str]:
     c = run.calibration
     if c is not None:
         lines.append(
-            f"Peak: {units.scaled(c.peak_flops)}FLOP/s ({c.dtype} {c.matmul_n}x{c.matmul_n} matmul, best of 5"
+            f"Peak: {si(c.peak_flops, 'FLOP/s')} ({c.dtype} {c.matmul_n}x{c.matmul_n} matmul, best of 5"
             + (f", {c.note}" if c.note else "")
-            + f"); bandwidth: {units.scaled(c.bandwidth)}B/s (copy of {units.size(c.copy_bytes)}); "
+            + f"); bandwidth: {si(c.bandwidth, 'B/s')} (copy of {units.size(c.copy_bytes)}); "
             f"ridge point {c.ridge_point:.1f} FLOP/B; calibrated in {c.seconds:.2f} s"
         )
     settings = run.settings
