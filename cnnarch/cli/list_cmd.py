@@ -14,8 +14,8 @@ import typer
 from cnnarch.cli.console import Format, out, write
 
 PATTERN_HELP = (
-    "Wildcard over names and aliases, e.g. 'resnet*'; without * ? or [ ] it matches as a prefix "
-    "(vgg = 'vgg*')."
+    "Wildcard over names and aliases, e.g. 'resnet*'. Without * ? or [ ], an exact name shows that "
+    "entry in full and anything else matches as a prefix (vgg = 'vgg*')."
 )
 COMPUTED_HELP = (
     "Also build each listed entry (meta device) and show cnnarch's parameters and MACs at its "
@@ -66,7 +66,7 @@ def list_models(
 
       cnnarch list --computed --format markdown
     """
-    from cnnarch.catalogue import all_specs, find, suggest
+    from cnnarch.catalogue import all_specs, find, get_spec, is_known, suggest
     from cnnarch.errors import CnnarchError
     from cnnarch.render import catalogue as render
 
@@ -74,7 +74,10 @@ def list_models(
     family = _checked("family", family, {s.family.lower() for s in specs})
     task = _checked("task", task, {s.task.lower() for s in specs})
     if pattern is not None and not any(c in pattern for c in "*?["):
-        pattern += "*"
+        if is_known(pattern):  # an exact name or alias: that entry alone
+            pattern = get_spec(pattern).name
+        else:
+            pattern += "*"
     found = find(pattern, family, task)
     if not found:
         filters = " ".join(
