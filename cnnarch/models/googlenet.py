@@ -6,8 +6,14 @@ Differences from torchvision's ``googlenet``: the third branch of each Inception
 biases and no batch normalisation (torchvision adds BN, a later addition); local response
 normalisation follows the first max pool and the second convolution, as in Figure 3. Max pools
 round up (``ceil_mode``) as the Caffe reference model does, which gives Table 1's sizes.
-The auxiliary classifiers are built with ``aux_logits=True`` and then run on every forward pass
-so that their cost is visible (the paper uses them only during training).
+The auxiliary classifiers (Section 5: 5x5/3 average pool, 1x1 convolution with 128 filters,
+fc 1024, dropout 70%, linear) are built with ``aux_logits=True`` and then run on every forward
+pass, so that their layers and cost are visible (the paper uses them only during training);
+``forward`` then returns ``(logits, aux2, aux1)``.
+
+``INCEPTION`` is Table 1's channel columns. Recomputing the table's "params" and "ops" columns
+from them (weights without biases, K = 1,024, ops = multiply-adds) reproduces most rows; conv1,
+4c, 4d, 5a and 5b do not match (the catalogue entry's notes give the figures).
 """
 
 from __future__ import annotations

@@ -2,10 +2,15 @@
 Recognition"): Table 1 of the paper as data, one builder.
 
 Numbers are 3x3 convolutions (padding 1) with that many filters, ``"1x1-N"`` a 1x1 convolution
-(configuration C), ``"M"`` a 2x2/2 max pool and ``"LRN"`` local response normalisation (A-LRN).
-``vgg11``…``vgg19`` (and ``_bn``) follow torchvision, which adds an adaptive average pool to 7x7
-before the classifier so that any input size reaches the dense layers; the paper configurations
-``vgg-a``…``vgg-e`` do not (their dense layers fix the input at 224).
+(configuration C), ``"M"`` a 2x2/2 max pool and ``"LRN"`` local response normalisation (A-LRN,
+with AlexNet's constants as Section 2.1 says). The classifier is fc-4096, fc-4096, fc-1000 with
+dropout after the first two (Section 3.1).
+
+The paper configurations ``vgg-a``…``vgg-e`` take a fixed 224x224 input (Section 2.1): their
+first dense layer reads 512·7·7 features. ``vgg11``…``vgg19`` (and ``_bn``) are torchvision's
+builders (A, B, D, E), which add an adaptive average pool to 7x7 before the classifier so that
+any input size reaches the dense layers, and batch normalisation after every convolution in the
+``_bn`` variants; at 224 the pool is an identity and the parameters are the paper's.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 from torch import nn
 
 # fmt: off
+# Table 1, columns A to E.
 CONFIGS: dict[str, list[int | str]] = {
     "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     "A-LRN": [64, "LRN", "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
