@@ -102,8 +102,8 @@ def _binary_in_place(self, other, *args, **kwargs):
 
 @rule("add.Tensor", "mul.Tensor", "sub.Tensor", "div.Tensor")
 def _binary(self, other, *args, **kwargs):
-    if not isinstance(other, torch.Tensor):
-        return NotImplemented
+    if not isinstance(other, torch.Tensor):  # a Python number: the shape of ``self``
+        return _empty(self.shape, self, torch.result_type(self, other))
     shape = torch.broadcast_shapes(self.shape, other.shape)
     return _empty(shape, self, torch.result_type(self, other))
 
