@@ -85,7 +85,7 @@ def trace_source(
     except TraceFailure as failure:
         if not needs_real_data(failure.error) or source.factory is None:
             raise _explain(failure, source, shape) from failure
-        reason = str(failure.error).strip().splitlines()[0]
+        reason = str(failure.error).strip().splitlines()[0].split(". ")[0]
     # An operation whose output shape depends on the data cannot run on the meta device.
     with torch.device("cpu"):
         module = source.factory().to(torch_dtype)
@@ -107,7 +107,9 @@ _META_LIMITS = ("meta tensor", "'meta' backend", "meta backend", "data-dependent
 def needs_real_data(error: BaseException) -> bool:
     """Whether a trace failed because an operation needs real values (``nonzero``, ``.item()``)."""
     text = str(error).lower()
-    return isinstance(error, NotImplementedError | RuntimeError) and any(m in text for m in _META_LIMITS)
+    if isinstance(error, NotImplementedError):
+        return True
+    return isinstance(error, RuntimeError) and any(m in text for m in _META_LIMITS)
 
 
 def _explain(failure: TraceFailure, source: Source, shape: tuple[int, ...]) -> CnnarchError:

@@ -71,6 +71,8 @@ def main(argv: list[str] | None = None) -> None:
         from rich.markup import escape  # user text ("[/x]", a layer list) is not markup
 
         hint = f" ({error.hint})" if error.hint else ""
+        if error.details:
+            err.print(escape(error.details.rstrip()), style="dim", soft_wrap=True, highlight=False)
         err.print(
             f"[bold red]error:[/] {escape(error.message + hint)}",
             soft_wrap=True,

@@ -3,11 +3,15 @@ is not a terminal or ``NO_COLOR`` is set; piped tables get a wide fixed width in
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from enum import Enum
+from typing import Any
 
 from rich.console import Console
+
+from cnnarch.errors import CnnarchError
 
 
 def _width(stream) -> int | None:  # type: ignore[no-untyped-def]
@@ -30,3 +34,18 @@ class Format(str, Enum):
 def write(text: str) -> None:
     """Machine-readable output goes to stdout untouched by rich (no wrapping, no markup)."""
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def parse_kwargs(text: str | None) -> dict[str, Any]:
+    """``--kwargs '{"num_classes": 10}'``: keywords for a model's builder, as a JSON object."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as problem:
+        raise CnnarchError(
+            f"--kwargs is not JSON: {problem}", "e.g. --kwargs '{\"num_classes\": 10}'"
+        ) from None
+    if not isinstance(value, dict):
+        raise CnnarchError("--kwargs must be a JSON object", "e.g. --kwargs '{\"num_classes\": 10}'")
+    return value

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated
 
 import typer
 
-from enum import Enum
-
-from cnnarch.cli.console import Format, out, write
+from cnnarch.cli.console import Format, err, out, parse_kwargs, write
 
 
 class Optimizer(str, Enum):
@@ -19,6 +18,10 @@ class Optimizer(str, Enum):
 
 MODEL_HELP = "Catalogue name (see 'cnnarch list'), e.g. alexnet, vgg16, resnet50."
 INPUT_HELP = "Input size: 227 (square, default channels), 227x227, or CxHxW such as 3x227x227."
+CONVENTION_HELP = (
+    "What the count column counts: macs, flops (2 x macs), or another tool's rules: fvcore, thop, "
+    "ptflops, torchinfo, torch (FlopCounterMode). See 'cnnarch flops'."
+)
 
 
 def summary(
@@ -44,6 +47,12 @@ def summary(
         int | None,
         typer.Option("--in-channels", min=1, help="Input channels, where the model takes it."),
     ] = None,
+    kwargs: Annotated[
+        str | None,
+        typer.Option(
+            "--kwargs", help="Keywords for a file or library model, as JSON: '{\"num_classes\": 10}'."
+        ),
+    ] = None,
     memory: Annotated[
         bool,
         typer.Option("--memory", "-m", help="Add the memory breakdown: inference peak and a training step."),
@@ -51,6 +60,9 @@ def summary(
     optimizer: Annotated[
         Optimizer, typer.Option("--optimizer", help="Optimizer state for the training-step memory.")
     ] = Optimizer.adam,
+    convention: Annotated[
+        str, typer.Option("--convention", "-c", help=CONVENTION_HELP, show_default=True)
+    ] = "macs",
 ) -> None:
     """Trace MODEL once and print every layer: output shape with its formula, parameters, MACs,
     receptive field, effective stride (jump) and activation memory.
@@ -68,11 +80,14 @@ def summary(
       cnnarch summary vgg16 --format json > vgg16.json
 
       cnnarch summary resnet50 --memory --batch 32 --optimizer sgd
+
+      cnnarch summary resnet50 --convention fvcore
     """
     from cnnarch.api import analyze
     from cnnarch.render import summary as render
 
     options = {"num_classes": num_classes, "in_channels": in_channels}
+    options.update(parse_kwargs(kwargs))
     report = analyze(
         model,
         input,
@@ -81,8 +96,11 @@ def summary(
         dtype=dtype,
         memory=memory,
         optimizer=optimizer.value,
+        convention=convention,
         **options,
     )
+    for note in report.notes:
+        err.print(f"note: {note}", soft_wrap=True)
     if fmt is Format.json:
         write(render.to_json(report))
     elif fmt is Format.csv:

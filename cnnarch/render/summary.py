@@ -30,8 +30,18 @@ COLUMNS = [
 
 CSV_COLUMNS = [
     "index", "name", "type", "output_shape", "formula", "params", "trainable_params",
-    "macs", "flops", "receptive_field", "effective_stride", "activation_bytes", "inexact",
+    "macs", "flops", "receptive_field", "effective_stride", "activation_bytes", "inexact", "ops_count",
 ]  # fmt: skip
+
+
+def columns(report: Report) -> list[str]:
+    """``COLUMNS`` with the count column named after the report's convention."""
+    if report.convention == "macs":
+        return list(COLUMNS)
+    from cnnarch.analysis.conventions import get
+
+    label = get(report.convention).label
+    return [label if c == "MACs" else c for c in COLUMNS]
 
 
 def layer_dict(layer: Any) -> dict[str, Any]:
@@ -61,6 +71,9 @@ def layer_dict(layer: Any) -> dict[str, Any]:
         "rf_whole_input": layer.rf_whole_input,
         "unknown_ops": layer.unknown_ops,
         "notes": layer.notes,
+        "breakdown": layer.breakdown,
+        "ops_count": layer.ops_count,
+        "ops_by_category": layer.ops_by_category,
     }
 
 
@@ -72,9 +85,11 @@ def to_dict(report: Report) -> dict[str, Any]:
         "output_shape": report.output_shape,
         "dtype": report.dtype,
         "conventions": report.conventions,
+        "convention": report.convention,
         "layers": [layer_dict(layer) for layer in report.layers],
         "totals": vars(report.totals),
         "memory": vars(report.memory) if report.memory is not None else None,
+        "notes": report.notes,
     }
 
 
@@ -82,8 +97,9 @@ def to_json(report: Report) -> str:
     return json.dumps(to_dict(report), indent=2)
 
 
-def _cells(layer: Any) -> list[str]:
+def _cells(layer: Any, convention: str = "macs") -> list[str]:
     formula = layer.formula_text
+    count = layer.macs if convention == "macs" else layer.ops_count
     if layer.inexact:
         formula += " *"
     return [
@@ -93,7 +109,7 @@ def _cells(layer: Any) -> list[str]:
         units.shape(layer.output_shape),
         formula,
         units.count(layer.params) if layer.params else ("shared" if layer.shared else "0"),
-        units.scaled(layer.macs) if layer.macs else "0",
+        units.scaled(count) if count else "0",
         units.per_axis(layer.receptive_field)
         + ("~" if layer.rf_approximate else "")
         + (" (all)" if layer.rf_whole_input else ""),
@@ -111,7 +127,7 @@ def to_csv(report: Report) -> str:
             layer.index, layer.name, layer.type, "x".join(map(str, layer.output_shape)), layer.formula_text,
             layer.params, layer.trainable_params, layer.macs, layer.flops,
             units.per_axis(layer.receptive_field), units.per_axis(layer.effective_stride),
-            layer.activation_bytes, layer.inexact,
+            layer.activation_bytes, layer.inexact, layer.ops_count,
         ])  # fmt: skip
     return buffer.getvalue()
 
@@ -126,6 +142,8 @@ def footer_lines(report: Report) -> list[str]:
         f"MACs: {units.count(t.macs)} ({units.scaled(t.macs)}); FLOPs = 2 x MACs = {units.scaled(t.flops)}",
         f"Activation memory (layer outputs): {units.size(t.activation_bytes)}",
     ]
+    if report.convention != "macs":
+        lines += convention_lines(report)
     if any(layer.inexact for layer in report.layers):
         lines.append("* the division is not exact: PyTorch rounds it as shown")
     if any(layer.rf_approximate for layer in report.layers):
@@ -144,15 +162,31 @@ def footer_lines(report: Report) -> list[str]:
     return lines
 
 
+def convention_lines(report: Report) -> list[str]:
+    """The total under the report's convention, split by kind of operation, and its rules."""
+    from cnnarch.analysis.breakdown import LABELS
+    from cnnarch.analysis.conventions import get
+
+    convention = get(report.convention)
+    t = report.totals
+    split = " + ".join(f"{LABELS[c]} {units.scaled(v)}" for c, v in t.ops_by_category.items())
+    return [
+        f"{convention.label}: {units.count(t.ops_count)} ({units.scaled(t.ops_count)})"
+        + (f" = {split}" if split else ""),
+        f"{convention.label} = {convention.summary} (as {convention.tool})",
+    ]
+
+
 def to_markdown(report: Report) -> str:
+    header = columns(report)
     out = [
         f"### {report.model}",
         "",
-        "| " + " | ".join(COLUMNS) + " |",
-        "|" + "---|" * len(COLUMNS),
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
     ]
     for layer in report.layers:
-        out.append("| " + " | ".join(c.replace("|", "\\|") for c in _cells(layer)) + " |")
+        out.append("| " + " | ".join(c.replace("|", "\\|") for c in _cells(layer, report.convention)) + " |")
     out.append("")
     out += [f"- {line}" for line in footer_lines(report)]
     out.append(f"- {report.conventions['macs']}")
@@ -163,11 +197,12 @@ def to_markdown(report: Report) -> str:
 
 def print_table(report: Report, console: Console) -> None:
     table = Table(title=f"{report.model} — input {units.shape(report.input_shape)}", title_justify="left")
-    for name in COLUMNS:
-        numeric = name in ("#", "Params", "MACs", "RF", "Jump", "Act. mem")
+    header = columns(report)
+    for name, base in zip(header, COLUMNS, strict=True):
+        numeric = base in ("#", "Params", "MACs", "RF", "Jump", "Act. mem")
         table.add_column(name, justify="right" if numeric else "left", overflow="fold")
     for layer in report.layers:
-        cells = _cells(layer)
+        cells = _cells(layer, report.convention)
         style = "yellow" if layer.inexact else ("red" if layer.unknown_ops else None)
         name = Text("  " * max(layer.depth - 1, 0) + cells[1])
         table.add_row(cells[0], name, *cells[2:], style=style)

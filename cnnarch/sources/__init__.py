@@ -14,6 +14,8 @@ from cnnarch.sources.base import Source
 
 RESOLVERS: list[str] = [
     "cnnarch.sources.catalogue:resolve",
+    "cnnarch.sources.hub:resolve",
+    "cnnarch.sources.python_file:resolve",
     "cnnarch.sources.layer_list:resolve",
 ]
 

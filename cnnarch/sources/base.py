@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,6 +23,11 @@ class Source:
     spec: ModelSpec | None = None
     origin: str = "catalogue"
     """catalogue, layer-list, file, torchvision, timm, module ..."""
+    factory: Callable[[], nn.Module] | None = None
+    """Builds the module again on the current device (a real CPU copy when an operation cannot
+    run on the meta device)."""
+    user_file: Path | None = None
+    """The user's own source file, whose frames a traceback shows."""
     build_for: Callable[[tuple[int, ...]], nn.Module] | None = None
     """Rebuilds the module for a per-sample input shape before a trace (a layer list infers its
     channel and feature counts from the input); None: the module fits any input."""

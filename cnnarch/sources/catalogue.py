@@ -19,4 +19,6 @@ def resolve(text: str, options: dict[str, Any]) -> Source | None:
     default_input = spec.input
     if options.get("in_channels"):  # --in-channels changes the default input's channels too
         default_input = (options["in_channels"], *spec.input[1:])
-    return Source(module, spec.name, default_input, spec, origin="catalogue")
+    return Source(
+        module, spec.name, default_input, spec, origin="catalogue", factory=lambda: build(spec, **options)
+    )

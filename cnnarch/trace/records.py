@@ -130,6 +130,8 @@ class Trace:
     dtype: str = "float32"
     functions: list[FunctionCall] = field(default_factory=list)
     """The torch function calls that ran operations, in order (see ``FunctionCall``)."""
+    notes: list[str] = field(default_factory=list)
+    """What a reader should know about how the trace was made (a fallback to a CPU forward)."""
     saved: dict[int, int] = field(default_factory=dict)
     """Tensors autograd saved for backward (traced with grad), each with the index of the
     operation whose backward uses it last, i.e. the earliest operation that saved it."""

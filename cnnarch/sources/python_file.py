@@ -1,0 +1,95 @@
+"""A user's own model: ``path/to/file.py:ClassOrFactory`` (keywords from ``--kwargs``).
+
+The file is imported as a module of its own; the name after the colon may be an ``nn.Module``
+subclass, a function returning a module, or a module instance. A failure inside the user's
+code is reported with the user's own traceback frames (cnnarch's are left out) and one line.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import torch
+from torch import nn
+
+from cnnarch.errors import CnnarchError
+from cnnarch.sources.base import Source
+
+_PATTERN = re.compile(r"^(?P<path>.+\.py):(?P<name>[A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def user_frames(error: BaseException, path: Path) -> str:
+    """The traceback of ``error`` limited to frames in the user's file."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).resolve() == path]
+    if not frames:
+        return ""
+    return "Traceback (your code):\n" + "".join(traceback.format_list(frames))
+
+
+def _load(path: Path) -> ModuleType:
+    module_name = f"cnnarch_user_{abs(hash(str(path)))}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise CnnarchError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    sys.path.insert(0, str(path.parent))  # so the file can import its neighbours
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        raise CnnarchError(
+            f"{path.name} failed to import: {type(error).__name__}: {error}", details=user_frames(error, path)
+        ) from None
+    finally:
+        sys.path.remove(str(path.parent))
+    return module
+
+
+def resolve(text: str, options: dict[str, Any]) -> Source | None:
+    match = _PATTERN.match(text.strip())
+    if match is None:
+        return None
+    path = Path(match["path"]).expanduser().resolve()
+    if not path.is_file():
+        raise CnnarchError(f"no such file: {match['path']}", "give path/to/file.py:ClassOrFactory")
+    module = _load(path)
+    name = match["name"]
+    target = getattr(module, name, None)
+    if target is None:
+        found = sorted(
+            n for n, v in vars(module).items()
+            if not n.startswith("_") and ((isinstance(v, type) and issubclass(v, nn.Module)) or callable(v))
+            and getattr(v, "__module__", None) == module.__name__
+        )  # fmt: skip
+        hint = f"it defines: {', '.join(found)}" if found else "it defines no model class or function"
+        raise CnnarchError(f"{path.name} has no {name!r}", hint)
+    kwargs = {k: v for k, v in options.items() if v is not None}
+
+    def factory() -> nn.Module:
+        try:
+            built = target(**kwargs) if callable(target) and not isinstance(target, nn.Module) else target
+        except Exception as error:
+            raise CnnarchError(
+                f"{path.name}:{name}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())}) failed: "
+                f"{type(error).__name__}: {error}",
+                details=user_frames(error, path),
+            ) from None
+        if not isinstance(built, nn.Module):
+            raise CnnarchError(f"{path.name}:{name} gave a {type(built).__name__}, not a torch.nn.Module")
+        return built
+
+    with torch.device("meta"):
+        model = factory()
+        if isinstance(target, nn.Module):
+            model = model.to("meta")
+    default = getattr(model, "default_input", None) or getattr(target, "default_input", None)
+    return Source(
+        model, f"{path.stem}:{name}", tuple(default) if default else None, origin="file", factory=factory,
+        user_file=path,
+    )  # fmt: skip
