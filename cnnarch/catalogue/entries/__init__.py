@@ -6,11 +6,11 @@ order listed here.
 
 from __future__ import annotations
 
-from cnnarch.catalogue.entries import dense, efficient, first, resnets
+from cnnarch.catalogue.entries import classic, dense, efficient, resnets
 from cnnarch.catalogue.spec import ModelSpec
 
 ENTRIES: list[ModelSpec] = [
-    *first.ENTRIES,
+    *classic.ENTRIES,
     *dense.ENTRIES,
     *resnets.ENTRIES,
     *efficient.ENTRIES,

@@ -266,7 +266,7 @@ ALLCNN_ADDED = 415_008  # 3x3 96→96 (83,040) + 3x3 192→192 (331,968): ConvPo
 ALLCNN_NAMES = {"base": "allcnn-model-{m}", "strided": "strided-cnn-{m}", "convpool": "convpool-cnn-{m}",
                 "allconv": "all-cnn-{m}"}  # fmt: skip
 ALLCNN_WHAT = {
-    "base": "Table 1, model {M}: max pooling 3x3/2",
+    "base": "Table 1, max pooling 3x3/2",
     "strided": "model {M} without max pooling, the convolution before each pool at stride 2 (Section 3.1)",
     "convpool": "model {M} with a 3x3 convolution before each max pool (Section 3.1)",
     "allconv": "model {M} with each max pool replaced by a 3x3/2 convolution (Section 3.1, Table 2)",
@@ -343,8 +343,8 @@ GOOGLENET_NOTES = (
     "with each other (2.7K x 112² ≈ 34M) but no 7x7 convolution from 3 to 64 maps has 2.7K weights; "
     "4c printed 463K, recomputed 509,440 (497.5K) while its printed 100M ops match (99.9M); 4d printed "
     "580K, recomputed 604,672 (590.5K), ops match (118.5M vs 119M); 5a printed 1072K / 54M, recomputed "
-    "1,042,432 (1018K) / 51.1M — mutually consistent printed figures (1072K x 49 ≈ 54M) for other "
-    "widths than the row's; 5b printed 1388K, recomputed 1,442,816 (1409K, 1.5%), ops match (70.7M vs "
+    "1,042,432 (1018K) / 51.1M — the printed figures agree with each other (1072K x 49 ≈ 54M) but "
+    "not with the row's widths; 5b printed 1388K, recomputed 1,442,816 (1409K, 1.5%), ops match (70.7M vs "
     "71M). The printed totals (6.8M, 1.5G) are the column sums."
 )
 
