@@ -56,6 +56,9 @@ def _register() -> None:
     from cnnarch.cli import bench_cmd
 
     app.command("bench")(bench_cmd.bench)
+    from cnnarch.cli import flops_cmd
+
+    app.command("flops")(flops_cmd.flops)
 
 
 _register()
