@@ -217,10 +217,11 @@ def print_table(
     specs: Sequence[ModelSpec], console: Console, computed: Mapping[str, Computed] | None = None
 ) -> None:
     """The catalogue at a glance. Notes are shortened to their first sentence (JSON, CSV and
-    Markdown give them whole; a listing of one entry prints it in full), and a narrow console
-    gets fewer columns rather than unreadable ones."""
+    Markdown give them whole; a listing of one entry prints everything below its row), and a
+    narrow console gets fewer columns rather than unreadable ones."""
     extra = 32 if computed else 0
-    medium, wide = console.width >= MEDIUM + extra, console.width >= WIDE + extra
+    single = len(specs) == 1  # its sources and notes follow the table in full
+    medium, wide = console.width >= MEDIUM + extra, console.width >= WIDE + extra and not single
     table = Table(title=f"{len(specs)} architecture{'s' if len(specs) != 1 else ''}", title_justify="left")
     table.add_column("Name", overflow="fold")
     if medium:
@@ -248,7 +249,7 @@ def print_table(
             cells += [computed_text("params", s, c), computed_text("macs", s, c)]
         cells += [figure_text(k, published_figure(s, k)[0]) for k in FIGURES]
         if wide:
-            cells += ["; ".join(figure_sources(s)), short_note(s.notes) if len(specs) > 1 else s.notes]
+            cells += ["; ".join(figure_sources(s)), short_note(s.notes)]
         table.add_row(*cells)
     console.print(table)
     if computed:
@@ -257,14 +258,14 @@ def print_table(
             "published figure.",
             soft_wrap=True,
         )
-    if not wide:
+    if not wide and not single:
         left_out = "sources of the figures and notes" if medium else "family, year, sources and notes"
         console.print(
             f"A console narrower than {WIDE + extra} columns leaves out the {left_out}: "
             "--format markdown or json shows everything.",
             soft_wrap=True,
         )
-    if len(specs) == 1:
+    if single:
         print_details(specs[0], console)
     elif wide and any(short_note(s.notes) != s.notes for s in specs):
         console.print(
@@ -280,6 +281,8 @@ def print_details(spec: ModelSpec, console: Console) -> None:
     console.print(f"Follows: {spec.source}", soft_wrap=True, markup=False)
     for p in spec.published:
         console.print(f"Published: {published_text(p)}", soft_wrap=True, markup=False)
+    if spec.notes:
+        console.print(f"Notes: {spec.notes}", soft_wrap=True, markup=False)
     if spec.torchvision:
         console.print(f"Identical to torchvision.models.{spec.torchvision}", markup=False)
     if spec.options:
