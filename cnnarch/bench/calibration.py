@@ -1,9 +1,11 @@
 """What the device attains: a short matrix-multiply for peak FLOP/s and a large copy for memory
 bandwidth, in the benchmark's dtype, on the same device and thread count as the models.
 
-The matrix size is the largest power of two up to a cap whose product a 512 x 512 probe predicts
-to take at most ``MAX_PRODUCT_S``; then the best of ``REPEATS`` products counts (the least
-disturbed by other load). The calibration takes well under a second on a CPU.
+The matrix is ``MIN_N`` wide (large enough that thread start-up is negligible), larger up to a
+cap while a 512 x 512 probe predicts one product to take at most ``MAX_PRODUCT_S``, smaller only
+for a dtype the device computes so slowly that one product would take over ``SLOW_PRODUCT_S``.
+Each figure is the best of ``REPEATS`` runs or of as many as fit in ``BUDGET_S`` (at least
+``MIN_REPEATS``): the run least disturbed by other load. It takes one to two seconds on a CPU.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import torch
 from cnnarch.bench.device import synchronize
 from cnnarch.bench.results import Calibration
 
-MAX_PRODUCT_S = 0.1
-REPEATS = 5
+MAX_PRODUCT_S, SLOW_PRODUCT_S = 0.1, 0.25
+REPEATS, MIN_REPEATS, BUDGET_S = 10, 3, 0.4
 PROBE_N = 512
+MIN_N = {"cpu": 1024, "cuda": 4096}
 MAX_N = {"cpu": 2048, "cuda": 8192}
 COPY_BYTES = {"cpu": 128 * 2**20, "cuda": 1024 * 2**20}
-"""Large enough to spill every cache level (server CPUs have up to a few hundred MiB of L3)."""
+"""Larger than the last-level cache (server CPUs have up to a few hundred MiB of L3: the copy
+reads and writes twice this)."""
 
 
 def matmul_flops(n: int) -> int:
@@ -30,15 +34,28 @@ def matmul_flops(n: int) -> int:
     return 2 * n**3
 
 
-def _best_seconds(fn: Callable[[], object], device: torch.device, repeats: int) -> float:
-    fn()  # warm-up: allocation, kernel selection
+def _best_seconds(fn: Callable[[], object], device: torch.device, repeats: int = REPEATS) -> float:
+    """Fastest call after one warm-up call (allocation, kernel selection): ``repeats`` calls, or as
+    many as fit in ``BUDGET_S`` but at least ``MIN_REPEATS``. CUDA events time a GPU, where a
+    product can take well under a millisecond."""
+    fn()
     synchronize(device)
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        synchronize(device)
-        best = min(best, time.perf_counter() - start)
+    best, started = float("inf"), time.perf_counter()
+    for done in range(repeats):
+        if done >= MIN_REPEATS and time.perf_counter() - started > BUDGET_S:
+            break
+        if device.type == "cuda":
+            with torch.cuda.device(device):
+                begin, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                begin.record()
+                fn()
+                end.record()
+                end.synchronize()
+                best = min(best, begin.elapsed_time(end) / 1e3)
+        else:
+            start = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - start)
     return best
 
 
@@ -65,13 +82,14 @@ def measure_peak_flops(device: torch.device, dtype: torch.dtype) -> tuple[float,
         return torch.randn(n, n, device=device).to(dtype), torch.randn(n, n, device=device).to(dtype)
 
     a, b = operands(PROBE_N)
-    rate = matmul_flops(PROBE_N) / _best_seconds(lambda: torch.mm(a, b), device, 1)
-    n = 256
+    rate = matmul_flops(PROBE_N) / _best_seconds(lambda: torch.mm(a, b), device, MIN_REPEATS)
+    n = MIN_N[device.type]
+    while n > 256 and matmul_flops(n) / rate > SLOW_PRODUCT_S:
+        n //= 2
     while 2 * n <= MAX_N[device.type] and matmul_flops(2 * n) / rate <= MAX_PRODUCT_S:
         n *= 2
     a, b = operands(n)
-    seconds = _best_seconds(lambda: torch.mm(a, b), device, REPEATS)
-    return matmul_flops(n) / seconds, n
+    return matmul_flops(n) / _best_seconds(lambda: torch.mm(a, b), device), n
 
 
 def measure_bandwidth(device: torch.device, dtype: torch.dtype) -> tuple[float, int]:
@@ -80,8 +98,7 @@ def measure_bandwidth(device: torch.device, dtype: torch.dtype) -> tuple[float, 
     element = torch.empty((), dtype=dtype).element_size()
     src = torch.ones(size // element, device=device, dtype=dtype)
     dst = torch.empty_like(src)
-    seconds = _best_seconds(lambda: dst.copy_(src), device, REPEATS)
-    return 2 * size / seconds, size
+    return 2 * size / _best_seconds(lambda: dst.copy_(src), device), size
 
 
 def calibrate(device: torch.device, dtype: torch.dtype, dtype_name: str) -> Calibration:

@@ -80,7 +80,7 @@ def _cells(row: BenchRow) -> list[str]:
         rate(row.throughput),
         units.scaled(r.flops) if r else "—",
         units.scaled(r.achieved_flops) if r else "—",
-        percent(r.peak_fraction) if r else "—",
+        percent(r.peak_fraction) + ("!" if r.peak_fraction > 1 else "") if r else "—",
         f"{r.intensity:.1f}" if r else "—",
         r.bound if r else "—",
         units.size(row.peak_memory_bytes) if row.peak_memory_bytes is not None else "not measured",
@@ -100,7 +100,7 @@ def footer_lines(run: BenchRun) -> list[str]:
     c = run.calibration
     if c is not None:
         lines.append(
-            f"Peak: {si(c.peak_flops, 'FLOP/s')} ({c.dtype} {c.matmul_n}x{c.matmul_n} matmul, best of 5"
+            f"Peak: {si(c.peak_flops, 'FLOP/s')} ({c.dtype} {c.matmul_n}x{c.matmul_n} matmul, fastest run"
             + (f", {c.note}" if c.note else "")
             + f"); bandwidth: {si(c.bandwidth, 'B/s')} (copy of {units.size(c.copy_bytes)}); "
             f"ridge point {c.ridge_point:.1f} FLOP/B; calibrated in {c.seconds:.2f} s"
@@ -116,6 +116,12 @@ def footer_lines(run: BenchRun) -> list[str]:
     for row in run.rows:
         if not row.ok:
             lines.append(f"{row.model} batch {row.batch}: {row.status}: {row.error}")
+    if any(row.roofline and row.roofline.peak_fraction > 1 for row in run.rows):
+        lines.append(
+            "! above the calibrated peak: other load slowed the calibration more than the model, or "
+            "the convolution algorithm (Winograd, FFT) multiplies less than the direct convolution "
+            "these FLOPs count"
+        )
     if run.skipped:
         lines.append(f"Not in the catalogue yet, skipped: {', '.join(run.skipped)}")
     if run.interrupted:

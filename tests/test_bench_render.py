@@ -1,0 +1,55 @@
+"""Rendering of benchmark results: failed rows keep their place, doubtful figures are marked."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from rich.console import Console
+
+from cnnarch.bench.results import OUT_OF_MEMORY, BenchRow, BenchRun, Calibration
+from cnnarch.bench.roofline import roofline
+from cnnarch.bench.stats import summarize
+from cnnarch.render import bench as render
+
+CAL = Calibration(
+    "cuda:0", "fp16", 1, peak_flops=1e12, matmul_n=8192, bandwidth=1e12, copy_bytes=1, seconds=0.5
+)
+SETTINGS = {"timer": "CUDA events around each iteration", "warmup": 3, "iters": 4, "min_time": 1.0,
+            "precision": "cast", "channels_last": False, "compile": False}  # fmt: skip
+ENV = {"device": "cuda:0", "device_name": "Some GPU", "dtype": "fp16", "threads": 1, "torch": "2.x"}
+
+
+def make_run() -> BenchRun:
+    fast = BenchRow("resnet50", 1, [1, 3, 224, 224], samples_ms=[1.0, 1.0, 2.0, 1.0])
+    fast.stats = summarize(fast.samples_ms)
+    fast.throughput = 1000.0
+    fast.roofline = roofline(flops=2_000_000_000, moved=100_000_000, median_s=1e-3, calibration=CAL)
+    oom = BenchRow(
+        "resnet50", 512, [512, 3, 224, 224], OUT_OF_MEMORY, "CUDA out of memory. Tried to allocate 9 GiB"
+    )
+    return BenchRun(ENV, SETTINGS, CAL, [fast, oom])
+
+
+def test_table_keeps_the_failed_row_and_marks_a_figure_above_the_peak():
+    console = Console(record=True, width=220, file=io.StringIO())
+    render.print_table(make_run(), console)
+    text = console.export_text()
+    assert "200.0%!" in text  # 2 GFLOP in 1 ms = 2 TFLOP/s against a 1 TFLOP/s peak
+    assert "above the calibrated peak" in text
+    oom_line = next(line for line in text.splitlines() if " 512 │" in line)
+    assert "out of memory" in oom_line
+    assert "resnet50 batch 512: out of memory: CUDA out of memory. Tried to allocate 9 GiB" in text
+    assert "Peak: 1.00 TFLOP/s (fp16 8192x8192 matmul" in text and "ridge point 1.0 FLOP/B" in text
+
+
+def test_json_and_csv_give_failed_rows_empty_figures():
+    data = json.loads(render.to_json(make_run()))
+    ok, oom = data["results"]
+    assert ok["latency_ms"]["median"] == 1.0 and ok["peak_fraction"] == 2.0 and ok["bound"] == "compute"
+    assert oom["status"] == "out of memory" and oom["latency_ms"] is None and oom["flops"] is None
+    rows = list(csv.DictReader(io.StringIO(render.to_csv(make_run()))))
+    assert (
+        rows[0]["median_ms"] == "1.0" and rows[1]["median_ms"] == "" and rows[1]["status"] == "out of memory"
+    )
