@@ -121,6 +121,12 @@ def shorthand(text: str, channels: int) -> str | None:
     """``conv3 conv3 pool2 conv3s2 conv3d2`` → a layer list (padding keeps the size at stride 1);
     None when ``text`` is not written in this shorthand."""
     words = [w for w in re.split(r"[\s,>]+", text.strip().lower()) if w]
+    bad = [w for w in words if _SHORT.match(w) is None]
+    if bad and len(bad) < len(words) and not re.search(r"[>()|]", text):
+        raise CnnarchError(
+            f"{bad[0]!r} is not a layer in shorthand (conv3, conv7s2, conv3d2, conv1x7, pool2, pool3s2)",
+            'or write a layer list, e.g. "conv 64 k3 p1 > maxpool k2"',
+        )
     layers = []
     for word in words:
         match = _SHORT.match(word)

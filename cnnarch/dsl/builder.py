@@ -249,9 +249,13 @@ class _Builder:
             )
 
     def run(self, module: nn.Module, node: LayerNode, name: str, shape: Shape) -> Shape:
+        """The output shape, from one call on meta tensors (the module may live anywhere)."""
+        state = {n: t.to("meta") for n, t in [*module.named_parameters(), *module.named_buffers()]}
         try:
             with torch.no_grad():
-                out = module.eval()(torch.empty((1, *shape), device="meta"))
+                out = torch.func.functional_call(
+                    module.eval(), state, (torch.empty((1, *shape), device="meta"),)
+                )
         except Exception as problem:
             raise self.error(node.token, self.why(module, name, node, shape, problem)) from None
         return tuple(out.shape[1:])

@@ -9,14 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-ValueKind = Literal["count", "size", "pad", "float", "prob", "bool", "choice", "scale"]
-"""count: integer >= 1; size: count or HxW; pad: integer >= 0, HxW, ``same`` or ``valid``;
+ValueKind = Literal["count", "size", "size0", "pad", "float", "prob", "bool", "choice", "scale"]
+"""count: integer >= 1; size: count or HxW; size0: integer >= 0 or HxW;
+pad: integer >= 0, HxW, ``same`` or ``valid``;
 float: any number; prob: number in [0, 1]; bool: on/off; choice: one of ``choices``;
 scale: number > 0 or HxW."""
 
 EXPECTED = {
     "count": "a whole number >= 1",
     "size": "a whole number >= 1 or HxW, e.g. 3 or 1x7",
+    "size0": "a whole number >= 0 or HxW, e.g. 1 or 0x1",
     "pad": "a whole number >= 0, HxW, 'same' or 'valid'",
     "float": "a number, e.g. 0.75 or 1e-4",
     "prob": "a number from 0 to 1, e.g. 0.5",
@@ -87,6 +89,11 @@ def convert(option: Option, text: str, token_kind: str) -> Any:
             return int(text)
         if len(numbers) == 2 and min(numbers) >= 1:
             return tuple(numbers)
+    if kind == "size0":
+        if is_int:
+            return int(text)
+        if len(numbers) == 2:
+            return tuple(numbers)
     if kind == "pad":
         if is_int:
             return int(text)
@@ -142,8 +149,8 @@ LAYERS: tuple[LayerDef, ...] = (
     LayerDef(
         "tconv", "transposed convolution: tconv 64 k4 s2 p1 (op1 = output padding)", "tconv",
         ("deconv", "convtranspose", "conv_transpose", "upconv"), FILTERS,
-        (_k(), S, Option("p", "count", "padding", 0, aliases=("pad", "padding"), compact=True),
-         Option("op", "count", "output padding", 0, aliases=("output_padding",), compact=True),
+        (_k(), S, Option("p", "size0", "padding", 0, aliases=("pad", "padding"), compact=True),
+         Option("op", "size0", "output padding", 0, aliases=("output_padding",), compact=True),
          D, G, BIAS), dict(NO_BIAS), weighted=True,
     ),
     LayerDef(

@@ -171,9 +171,13 @@ class _Parser:
         if definition is None:
             if word == "input":
                 raise self.error(token, "'input CxHxW' may only be the first line")
-            raise self.error(
-                token, f"unknown layer {token.text!r}{_suggest(word, keywords())}: expected {LAYER_EXPECTED}"
-            )
+            glued = _COMPACT.match(word)
+            split = lookup(glued.group(1)) if glued else None
+            if glued and split is not None and split.positional is not None:
+                hint = f" (did you mean '{glued.group(1)} {glued.group(2)}'?)"  # fc10 → fc 10
+            else:
+                hint = _suggest(word, keywords())
+            raise self.error(token, f"unknown layer {token.text!r}{hint}: expected {LAYER_EXPECTED}")
         return [self.layer(definition)]
 
     def block(self, kind: str) -> list[Node]:
@@ -216,11 +220,11 @@ class _Parser:
         values: dict[str, object] = {}
         tokens: dict[str, Token] = {}
 
-        def put(option: Option, value: object, at: Token) -> None:
-            if option.name in tokens:
-                raise self.error(at, f"{option.name} is given twice for {definition.keyword}")
-            values[option.name] = value
-            tokens[option.name] = at
+        def put(name: str, value: object, at: Token) -> None:
+            if name in tokens:
+                raise self.error(at, f"{name} is given twice for {definition.keyword}")
+            values[name] = value
+            tokens[name] = at
 
         while self.peek().kind in ("word", "number", "size"):
             arg = self.take()
@@ -236,7 +240,7 @@ class _Parser:
                         f"{definition.keyword} takes one value ({option.help}), already given; "
                         f"{self.expected_options(definition)}",
                     )
-                put(option, self.value(option, arg, definition), arg)
+                put(option.name, self.value(option, arg, definition), arg)
             elif self.peek().kind == "equals":
                 self.take()
                 option = definition.option(arg.text.lower())
@@ -248,12 +252,10 @@ class _Parser:
                         value,
                         f"expected a value for {arg.text}=: {option.expected()}, found {value.describe()}",
                     )
-                put(option, self.value(option, self.take(), definition), arg)
+                put(option.name, self.value(option, self.take(), definition), arg)
             elif arg.text.lower() in definition.flags:
                 name, value = definition.flags[arg.text.lower()]
-                option = definition.option(name)
-                assert option is not None
-                put(option, value, arg)
+                put(name, value, arg)
             else:
                 match = _COMPACT.match(arg.text)
                 option = definition.option(match.group(1).lower()) if match else None
@@ -262,7 +264,7 @@ class _Parser:
                 number = match.group(2)
                 kind = "size" if re.search(r"[x×]", number, re.IGNORECASE) else "number"
                 put(
-                    option,
+                    option.name,
                     self.value(option, Token(kind, number, arg.line, arg.column), definition, arg),
                     arg,
                 )
