@@ -45,10 +45,11 @@ def _root(
 
 
 def _register() -> None:
-    from cnnarch.cli import list_cmd, summary_cmd
+    from cnnarch.cli import compare_cmd, list_cmd, summary_cmd
 
     app.command("summary")(summary_cmd.summary)
     app.command("list")(list_cmd.list_models)
+    app.command("compare")(compare_cmd.compare)
     from cnnarch.cli import calc_cmd, explain_cmd
 
     app.command("explain")(explain_cmd.explain)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -63,6 +64,15 @@ def summary(
     convention: Annotated[
         str, typer.Option("--convention", "-c", help=CONVENTION_HELP, show_default=True)
     ] = "macs",
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            help="Also write per-layer bars of parameters, MACs and activation memory (.png, .svg, .pdf).",
+            show_default=False,
+        ),
+    ] = None,
+    log: Annotated[bool, typer.Option("--log/--linear", help="Log or linear scale for --plot.")] = False,
 ) -> None:
     """Trace MODEL once and print every layer: output shape with its formula, parameters, MACs,
     receptive field, effective stride (jump) and activation memory.
@@ -86,6 +96,10 @@ def summary(
     from cnnarch.api import analyze
     from cnnarch.render import summary as render
 
+    if plot is not None:
+        from cnnarch.plots.files import check_plot_path
+
+        check_plot_path(plot)  # a bad file name costs no analysis
     options = {"num_classes": num_classes, "in_channels": in_channels}
     options.update(parse_kwargs(kwargs))
     report = analyze(
@@ -109,3 +123,8 @@ def summary(
         write(render.to_markdown(report))
     else:
         render.print_table(report, out)
+    if plot is not None:
+        from cnnarch.plots import layer_bars
+
+        layer_bars(report, plot, log=log)
+        err.print(f"wrote {plot}", markup=False, highlight=False)

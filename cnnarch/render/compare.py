@@ -1,0 +1,192 @@
+"""Render a ``Comparison`` as a rich table (best value marked), JSON, CSV or Markdown."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from cnnarch.compare import Comparison, Row
+from cnnarch.render import units
+
+BEST = "★"
+MISSING = "—"
+
+_MORE_LESS = {"count": ("more", "fewer"), "bytes": ("larger", "smaller")}
+
+
+def value_text(row: Row, value: Any) -> str:
+    """One figure as a reader wants it: 138.36M, 527.79 MiB, 71.592%, 89.4%, 212."""
+    if value is None:
+        return MISSING
+    if row.unit == "count":
+        return units.scaled(value) if abs(value) >= 1000 else units.count(value)
+    if row.unit == "bytes":
+        return units.size(value)
+    if row.unit == "percent":
+        return f"{value:g}%"
+    if row.unit == "share":
+        return f"{100 * value:.1f}%"
+    if row.unit == "pixels":
+        return units.per_axis(value)
+    return str(value)
+
+
+def factor(ratio: float) -> str:
+    """12x, 2.3x, 1.04x: enough digits that a ratio near 1 does not read as 1.0x."""
+    f = ratio if ratio >= 1 else 1 / ratio
+    if f >= 10:
+        return f"{f:.0f}x"
+    text = f"{f:.1f}x"
+    return f"{f:.2f}x" if text == "1.0x" else text
+
+
+def relative_text(row: Row, i: int) -> str:
+    """Against the first model: ``12x fewer``, ``2.3x larger``, ``+16.8 pts``; empty for the
+    first model itself and for rows that are context."""
+    if i == 0:
+        return ""
+    if row.ratios and row.ratios[i] is not None:
+        ratio = row.ratios[i]
+        if abs(ratio - 1) < 0.005:
+            return "same"
+        more, fewer = _MORE_LESS[row.unit]
+        return f"{factor(ratio)} {more if ratio > 1 else fewer}"
+    if row.differences and row.differences[i] is not None:
+        return f"{row.differences[i]:+.1f} pts"
+    return ""
+
+
+def legend_lines(comparison: Comparison) -> list[str]:
+    """What the marks mean, the notes, and where published figures come from."""
+    first = comparison.models[0]
+    lines = []
+    if len(comparison.models) > 1:
+        lines.append(
+            f"{BEST} best in its row (fewest operations, least memory, highest published accuracy); "
+            f"(12x fewer) and (+1.2 pts) compare with the first model, {first}"
+        )
+    lines += comparison.notes
+    for key in ("top1", "top5"):
+        if comparison.has(key):
+            row = comparison.row(key)
+            by_source: dict[str, list[str]] = {}
+            for model, value, source in zip(comparison.models, row.values, row.notes, strict=True):
+                if value is not None and source:
+                    by_source.setdefault(source, []).append(model)
+            sources = "; ".join(f"{', '.join(m)}: {s}" for s, m in by_source.items())
+            missing = [m for m, v in zip(comparison.models, row.values, strict=True) if v is None]
+            if missing:
+                sources += f"; none published for {', '.join(missing)}"
+            lines.append(f"{row.label} from {sources}")
+    if comparison.has("training_total_bytes") and comparison.optimizer:
+        lines.append(
+            f"memory at batch {comparison.batch}, {comparison.dtype}; the training step holds "
+            f"parameters, gradients, {comparison.optimizer} state and the larger activation peak"
+        )
+    lines += [
+        "depth counts the convolutions and dense layers on the longest path from input to output "
+        "(parallel branches and projection shortcuts do not add to it); weight layers counts all",
+        "receptive field at the last layer whose output is larger than 1x1, in input pixels",
+        "MACs = multiply-accumulates of convolutions and matrix products, bias additions excluded; "
+        "FLOPs = 2 x MACs",
+    ]
+    return lines
+
+
+def print_table(comparison: Comparison, console: Console) -> None:
+    title = f"Comparison — batch {comparison.batch}, {comparison.dtype}"
+    table = Table(title=title, title_justify="left")
+    table.add_column("Figure")
+    for model in comparison.models:
+        table.add_column(model, justify="right")
+    for row in comparison.rows:
+        cells: list[Text] = []
+        for i, value in enumerate(row.values):
+            cell = Text(value_text(row, value), style="bold green" if i in row.best else "")
+            relative = relative_text(row, i)
+            if relative:
+                cell.append(f" ({relative})", style="dim")
+            if i in row.best:
+                cell.append(f" {BEST}", style="bold green")
+            cells.append(cell)
+        table.add_row(row.label, *cells)
+    console.print(table)
+    for line in legend_lines(comparison):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _cell(row: Row, i: int) -> str:
+    text = value_text(row, row.values[i])
+    if i in row.best:
+        text = f"**{text}** {BEST}"
+    relative = relative_text(row, i)
+    return f"{text} ({relative})" if relative else text
+
+
+def to_markdown(comparison: Comparison) -> str:
+    header = ["Figure", *comparison.models]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|---|" + "---:|" * len(comparison.models),
+    ]
+    for row in comparison.rows:
+        cells = [row.label] + [_cell(row, i) for i in range(len(row.values))]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    lines.append("")
+    lines += [f"- {line}" for line in legend_lines(comparison)]
+    return "\n".join(lines) + "\n"
+
+
+def to_dict(comparison: Comparison) -> dict[str, Any]:
+    models = comparison.models
+
+    def per_model(values: list[Any]) -> dict[str, Any]:
+        return dict(zip(models, values, strict=True)) if values else {}
+
+    return {
+        "models": models,
+        "inputs": per_model(comparison.inputs),
+        "input_given": comparison.input_given,
+        "batch": comparison.batch,
+        "dtype": comparison.dtype,
+        "optimizer": comparison.optimizer,
+        "convention": comparison.convention,
+        "rows": [
+            {
+                "key": row.key,
+                "label": row.label,
+                "unit": row.unit,
+                "better": row.better,
+                "values": per_model(row.values),
+                "best": [models[i] for i in row.best],
+                "ratio_to_first": per_model(row.ratios),
+                "difference_to_first": per_model(row.differences),
+                "notes": {m: n for m, n in zip(models, row.notes, strict=True) if n},
+                "description": row.description,
+            }
+            for row in comparison.rows
+        ],
+        "notes": comparison.notes,
+    }
+
+
+def to_json(comparison: Comparison) -> str:
+    return json.dumps(to_dict(comparison), indent=2)
+
+
+def to_csv(comparison: Comparison) -> str:
+    """One line per figure: raw values (counts, bytes, percent, shares 0..1), then the best."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["key", "label", "unit", "better", *comparison.models, "best"])
+    for row in comparison.rows:
+        values = [units.per_axis(v) if row.unit == "pixels" else ("" if v is None else v) for v in row.values]
+        best = ";".join(comparison.models[i] for i in row.best)
+        writer.writerow([row.key, row.label, row.unit, row.better or "", *values, best])
+    return buffer.getvalue()
