@@ -3,6 +3,7 @@ U-Net's Fig. 1 stage by stage, FCN's crops and Table 1, SegNet's un-pooling, YOL
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -16,8 +17,15 @@ from cnnarch.api import analyze
 from cnnarch.catalogue import build, get_spec
 from cnnarch.errors import CnnarchError
 from cnnarch.models.crop import Crop
+from cnnarch.report import Report
 from tests.conftest import load_reference, numel, on_meta
 from tests.test_list import cli
+
+
+@functools.cache
+def default_report(name: str) -> Report:
+    """The entry's report at its default input, traced once for this module's tests."""
+    return analyze(name)
 
 
 def built(name: str, **options: object) -> nn.Module:
@@ -57,12 +65,12 @@ def test_unet_maps_572_to_388_as_in_the_paper():
     figure = load_reference("papers.json")["unet"]
     module = built("unet")
     assert pytorch_output(module, (1, *figure["input"])) == [1, *figure["output"]]
-    report = analyze("unet")
+    report = default_report("unet")
     assert report.input_shape == [1, *figure["input"]] and report.output_shape == [1, *figure["output"]]
 
 
 def test_unet_every_stage_has_the_shape_of_figure_1():
-    report = analyze("unet")
+    report = default_report("unet")
     for name, channels, side in UNET_FIG1:
         assert report.layer(name).output_shape == [1, channels, side, side], name
 
@@ -77,7 +85,7 @@ def test_unet_parameters_are_those_of_figure_1s_layers():
     convs.append((1, 64, 2))
     expected = sum(k * k * c_in * c_out + c_out for k, c_in, c_out in convs)
     assert len(convs) == 23  # the paper: "In total the network has 23 convolutional layers"
-    report = analyze("unet")
+    report = default_report("unet")
     assert report.totals.params == numel(built("unet")) == expected
     assert round(expected / 1e6, 1) == 31.0
 
@@ -168,7 +176,7 @@ def test_fcn_skips_are_cropped_to_the_upsampled_scores(variant):
 
 
 def test_fcn_backbone_rounds_up_like_caffe_and_has_table_1s_receptive_field():
-    report = analyze("fcn8s")  # 500x500
+    report = default_report("fcn8s")  # 500x500
     side = caffe_size(500, 3, pad=100)
     assert report.layer("conv1_1").output_shape[2:] == [side, side]
     for block in range(1, 6):
@@ -185,7 +193,7 @@ def test_fcn_table_1_parameters_and_frozen_upsampling():
     model = built("fcn8s")
     backbone = sum(p.numel() for name in model.backbone for p in getattr(model, name).parameters())
     assert round(backbone / 1e6) == 134  # Table 1 counts the backbone with fc6/fc7: 134M
-    report = analyze("fcn8s")
+    report = default_report("fcn8s")
     frozen = 21 * 21 * (4 * 4 + 4 * 4 + 16 * 16)  # upscore2, upscore_pool4, upscore8: no bias
     assert report.totals.frozen_params == frozen
     assert report.totals.params == numel(model) == report.totals.trainable_params + frozen
@@ -204,7 +212,7 @@ def test_segnet_output_has_the_input_size_and_11_classes(size):
 
 
 def test_segnet_unpools_with_the_pooling_indices_to_each_stage_size():
-    report = analyze("segnet")
+    report = default_report("segnet")
     assert report.output_shape == [1, 11, 360, 480]
     # SegNet-Tutorial segnet_train.prototxt: upsample5 23x30, upsample4 45x60 (Caffe rounds up).
     assert report.layer("upsample5").output_shape == [1, 512, 23, 30]
@@ -244,7 +252,7 @@ def test_yolo_v1_is_figure_3():
     assert [(m.in_features, m.out_features) for m in linears] == [(7 * 7 * 1024, 4096), (4096, 7 * 7 * 30)]
     assert {m.negative_slope for m in model.modules() if isinstance(m, nn.LeakyReLU)} == {0.1}
     assert pytorch_output(model, (1, 3, 448, 448)) == [1, 7, 7, 30]
-    report = analyze("yolo-v1")
+    report = default_report("yolo-v1")
     assert report.output_shape == [1, 7, 7, 30]
     assert report.layer("features.conv1").output_shape == [1, 64, 224, 224]
     assert report.layer("features.conv2").output_shape == [1, 192, 112, 112]
