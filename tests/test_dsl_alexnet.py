@@ -59,3 +59,24 @@ def test_blocks_are_traced_branch_by_branch_with_their_merge():
     cat = report.layer("concat4.cat")
     assert cat.output_shape == [1, 8 + 16 + 8, 16, 16]
     assert len(cat.inputs) == 3
+
+
+def test_resnet18_layer_list_matches_the_catalogue_layer_by_layer():
+    ours, catalogue = analyze(str(ROOT / "examples" / "resnet18.txt")), analyze("resnet18")
+    assert len(ours.layers) == len(catalogue.layers)
+    for a, b in zip(ours.layers, catalogue.layers, strict=True):
+        assert a.type.lower() == b.type.lower(), (a.name, b.name)  # nn.Flatten vs torch.flatten
+        assert (a.output_shape, a.params, a.macs) == (b.output_shape, b.params, b.macs), (a.name, b.name)
+        assert a.receptive_field == b.receptive_field, (a.name, b.name)
+        assert len(a.inputs) == len(b.inputs), (a.name, b.name)  # adds read two layers
+    assert ours.totals.params == catalogue.totals.params == 11_689_512
+    assert ours.totals.macs == catalogue.totals.macs
+
+
+def test_inception_module_layer_list_matches_googlenets():
+    ours = analyze(str(ROOT / "examples" / "inception3a.txt"))
+    googlenet = analyze("googlenet")
+    block = [x for x in googlenet.layers if x.name.startswith("inception3a.")]
+    assert [(x.output_shape, x.params, x.macs) for x in ours.layers] == [
+        (x.output_shape, x.params, x.macs) for x in block
+    ]
