@@ -453,6 +453,7 @@ def _notes(analysed: Sequence[Analysed], inputs: list[list[int]], input_given: b
         if a.training_error:
             where = "" if a.training_error.startswith(a.target.name) else f"{a.target.name}: "
             notes.append(f"no training-step figure: {where}{a.training_error}")
+        notes += [f"{a.target.name}: {note}" for note in a.report.notes]
         unknown = a.report.totals.unknown_ops
         if unknown:
             ops = ", ".join(f"{k} x{v}" for k, v in sorted(unknown.items()))

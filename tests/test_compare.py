@@ -167,6 +167,11 @@ def test_relative_text_wording():
     assert render.relative_text(memory, 1) == "1.04x larger"
 
 
+def test_shares_near_all_or_nothing_are_not_rounded_to_it():
+    row = Row("conv_mac_share", "share", "share", [0.9997, 1.0, 0.0003, 0.0, 0.894])
+    assert [render.value_text(row, v) for v in row.values] == ["99.97%", "100.0%", "0.03%", "0.0%", "89.4%"]
+
+
 def test_each_model_runs_at_its_own_default_unless_input_is_given(trio):
     assert trio.inputs == [[3, 227, 227], [3, 224, 224], [3, 224, 224]]
     assert trio.row("input").values == ["3x227x227", "3x224x224", "3x224x224"]
@@ -286,7 +291,7 @@ def test_formats(trio):
     assert [int(v) for v in params[4:7]] == trio.row("params").values and params[7] == "squeezenet1_0"
     markdown = render.to_markdown(trio)
     assert "| Figure | alexnet | resnet18 | squeezenet1_0 |" in markdown
-    assert "**1.25M** ★" in markdown
+    assert "**1.25M** (49x fewer) ★" in markdown
 
 
 def test_cli_table_marks_best_and_says_which_input_each_used():
@@ -294,4 +299,4 @@ def test_cli_table_marks_best_and_says_which_input_each_used():
     assert code == 0, err
     assert "3x227x227" in out and "3x224x224" in out
     assert "1.25M (49x fewer) ★" in out
-    assert "(12x fewer)" in out  # the legend line explaining the marks
+    assert "against the first model, alexnet" in out  # the legend line explaining the marks

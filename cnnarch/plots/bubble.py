@@ -98,10 +98,11 @@ def compare_bubble(comparison: Comparison, path: str | Path | None = None) -> Fi
             ax.scatter([], [], s=MAX_AREA_PT2 * p / largest, color="0.6", alpha=0.55, edgecolors="0.2")
             for p in references
         ]
+        widest_pt = 2 * math.sqrt(MAX_AREA_PT2 * max(references, default=1) / largest / math.pi)
         ax.legend(
             handles, [units.scaled(p, 0) for p in references], title="Parameters", loc="upper left",
-            bbox_to_anchor=(1.03, 1.0), frameon=False, labelspacing=2.2, borderpad=1.2, handletextpad=1.6,
-            scatterpoints=1,
+            bbox_to_anchor=(1.03, 1.0), frameon=False, labelspacing=2.6, borderpad=1.2, handletextpad=0.8,
+            handlelength=max(2.0, widest_pt / 10.0), scatterpoints=1,
         )  # fmt: skip
     else:
         ax.set_yscale("log")

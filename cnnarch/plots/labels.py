@@ -3,7 +3,7 @@
 A greedy search, measured in display pixels once the axes are laid out: each label, largest
 marker first, tries positions around its marker (16 directions, at growing distances) and keeps
 the one that overlaps least (other labels weigh most, then leaving the axes, then covering a
-marker), preferring the nearest. A label set away from its marker gets a thin leader line.
+marker), preferring the nearest. A label not beside its marker gets a thin leader line.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def place_labels(
         probe.remove()
         w, h = extent.width, extent.height
         (cx, cy), r = centres[i], radii[i]
-        best: tuple[float, float, float, float, float] | None = None  # cost, dx, dy, ha, va
+        best: tuple[float, float, float, float, float, int] | None = None  # cost, dx, dy, ha, va, ring
         for ring, gap in enumerate(_GAPS_PT):
             for angle in _ANGLES:
                 c, s = math.cos(angle), math.sin(angle)
@@ -94,12 +94,12 @@ def place_labels(
                 )
                 cost += ring * 0.6 + (0.1 if fx == 0.5 else 0.0)
                 if best is None or cost < best[0]:
-                    best = (cost, ax_ - cx, ay_ - cy, fx, fy)
+                    best = (cost, ax_ - cx, ay_ - cy, fx, fy, ring)
             if best is not None and best[0] < ring * 0.6 + 0.2:
                 break  # a clean spot in this ring: no need to look further out
         assert best is not None
-        _, dx, dy, fx, fy = best
-        far = math.hypot(dx, dy) - r > _GAPS_PT[1] * px_per_pt
+        _, dx, dy, fx, fy, ring = best
+        far = ring > 0  # not touching its marker: a leader line says whose label it is
         note = ax.annotate(
             texts[i],
             xy=points[i],

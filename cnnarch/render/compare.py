@@ -31,10 +31,20 @@ def value_text(row: Row, value: Any) -> str:
     if row.unit == "percent":
         return f"{value:g}%"
     if row.unit == "share":
-        return f"{100 * value:.1f}%"
+        return share_text(value)
     if row.unit == "pixels":
         return units.per_axis(value)
     return str(value)
+
+
+def share_text(share: float) -> str:
+    """89.4%; 99.97% rather than a rounded 100.0% that is not all (and 0.03% rather than 0.0%)."""
+    text = f"{100 * share:.1f}%"
+    if text in ("100.0%", "0.0%") and share not in (0, 1):
+        text = f"{100 * share:.2f}%"
+        if text in ("100.00%", "0.00%"):
+            text = ">99.99%" if share > 0.5 else "<0.01%"
+    return text
 
 
 def factor(ratio: float) -> str:
@@ -68,8 +78,8 @@ def legend_lines(comparison: Comparison) -> list[str]:
     lines = []
     if len(comparison.models) > 1:
         lines.append(
-            f"{BEST} best in its row (fewest operations, least memory, highest published accuracy); "
-            f"(12x fewer) and (+1.2 pts) compare with the first model, {first}"
+            f"{BEST} best in its row (fewest parameters and operations, least memory, highest published "
+            f"accuracy); (Nx fewer), (+N pts): against the first model, {first}"
         )
     lines += comparison.notes
     for key in ("top1", "top5"):
@@ -124,9 +134,11 @@ def print_table(comparison: Comparison, console: Console) -> None:
 def _cell(row: Row, i: int) -> str:
     text = value_text(row, row.values[i])
     if i in row.best:
-        text = f"**{text}** {BEST}"
+        text = f"**{text}**"
     relative = relative_text(row, i)
-    return f"{text} ({relative})" if relative else text
+    if relative:
+        text += f" ({relative})"
+    return f"{text} {BEST}" if i in row.best else text
 
 
 def to_markdown(comparison: Comparison) -> str:
