@@ -4,6 +4,7 @@ the per-layer breakdown and device selection."""
 from __future__ import annotations
 
 import itertools
+import math
 from datetime import datetime
 
 import pytest
@@ -118,6 +119,18 @@ def test_cpu_peak_memory_counts_what_the_pass_allocates():
     assert row.resident_bytes == 16  # the input; the module has no weights
     extra = row.peak_memory_bytes - row.resident_bytes
     assert 8_000_000 <= extra <= 8_000_000 + 256
+
+
+def test_cpu_peak_memory_agrees_with_the_liveness_analysis_of_the_trace():
+    """Two independent routes to one figure: the allocator's events during a real pass, and the
+    trace's order of allocations and last uses (activations only; kernel workspaces may add)."""
+    report = analyze("resnet18", batch=2)
+    settings = runner.BenchSettings(batches=(2,), device="cpu", warmup=0, iters=1)
+    row = runner.run(["resnet18"], settings).rows[0]
+    input_bytes = math.prod(report.input_shape) * 4
+    predicted = report.totals.peak_activation_bytes - input_bytes  # the input was allocated before
+    measured = row.peak_memory_bytes - row.resident_bytes
+    assert 0.95 <= measured / predicted <= 1.25
 
 
 def test_peak_memory_includes_the_weights():

@@ -2,12 +2,14 @@
 
 Percentiles interpolate linearly between the two nearest order statistics (Hyndman & Fan type 7,
 numpy's default ``method="linear"``): the p-th percentile of sorted ``x[0..n-1]`` sits at
-position ``(n - 1)·p/100``. The spread is the sample standard deviation (n − 1 denominator).
+position ``(n - 1)·p/100``. Mean and spread come from ``statistics`` (``fmean``; ``stdev``, the
+sample standard deviation with an n − 1 denominator, computed exactly).
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -51,8 +53,8 @@ def summarize(samples: Sequence[float]) -> Stats:
         raise ValueError("no samples to summarize")
     values = sorted(float(s) for s in samples)
     n = len(values)
-    mean = math.fsum(values) / n
-    stdev = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else None
+    mean = statistics.fmean(values)
+    stdev = statistics.stdev(values) if n > 1 else None
     p25, p75 = percentile(values, 25), percentile(values, 75)
     return Stats(
         n=n,
