@@ -275,6 +275,7 @@ def test_convention_row_uses_the_conventions_totals():
     for i, name in enumerate(comparison.models):
         assert row.values[i] == conventions.total(analyze(name, convention="fvcore"), "fvcore")
     assert row.values[0] > comparison.row("macs").values[0]  # fvcore adds batch norm
+    assert "(as fvcore.nn.FlopCountAnalysis(model, x).total())" in render.to_markdown(comparison)
     assert not compare(["lenet5"], optimizer=None, convention="macs").has("ops_macs")
 
 

@@ -35,7 +35,9 @@ def compare(
         str | None,
         typer.Option("--input", "-i", help=INPUT_HELP, show_default="each model's default"),
     ] = None,
-    batch: Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size (memory figures).")] = 1,
+    batch: Annotated[
+        int, typer.Option("--batch", "-b", min=1, help="Batch size: operations and memory are per batch.")
+    ] = 1,
     dtype: Annotated[
         str, typer.Option("--dtype", help="Element type for memory figures: fp32, fp16, bf16.")
     ] = "fp32",

@@ -94,6 +94,7 @@ def legend_lines(comparison: Comparison) -> list[str]:
             if missing:
                 sources += f"; none published for {', '.join(missing)}"
             lines.append(f"{row.label} from {sources}")
+    lines += [f"{row.label} = {row.description}" for row in comparison.rows if row.key.startswith("ops_")]
     if comparison.has("training_total_bytes") and comparison.optimizer:
         lines.append(
             f"memory at batch {comparison.batch}, {comparison.dtype}; the training step holds "
