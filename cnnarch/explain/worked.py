@@ -58,9 +58,9 @@ def explain(
     ]
     names = [layer.name for layer in report.layers]
     chosen = select(names, layers)
-    blocks = [b for b in find_blocks(sources) if b.disjoint]
-    headings = _headings(blocks, report)
-    merge_notes = {b.merge: _merge_notes(b, report, sources[b.merge]) for b in find_blocks(sources)}
+    all_blocks = find_blocks(sources)
+    headings = _headings([b for b in all_blocks if b.disjoint], report)
+    merge_notes = {b.merge: _merge_notes(b, report, sources[b.merge]) for b in all_blocks}
     parts: list[LayerAnswer | Heading] = []
     for i in chosen:
         parts.extend(headings.get(i, []))
@@ -122,7 +122,8 @@ def _headings(blocks: list[Block], report: Report) -> dict[int, list[Heading]]:
         fork = f"{_name(report, block.fork)} {lecture_shape(_shape(report, block.fork))}"
         text = f"{owner}: {k} branches from {fork}, {kind} in {merge.name} (layer {block.merge + 1})"
         if identity:
-            text += "; " + ", ".join(f"branch {i} is the identity (a shortcut)" for i in identity)
+            what = "the identity (a shortcut)" if merge.type.startswith("add") else "the block's input itself"
+            text += "; " + ", ".join(f"branch {i} is {what}" for i in identity)
         first = min(min(b) for b in filled)
         out.setdefault(first, []).append(Heading(text, level))
         for i, branch in enumerate(block.branches, 1):
@@ -137,7 +138,10 @@ def _headings(blocks: list[Block], report: Report) -> dict[int, list[Heading]]:
 def _merge_notes(block: Block, report: Report, sources: list[int]) -> list[str]:
     notes = []
     for i, s in enumerate(dict.fromkeys(sources), 1):
-        what = " (the identity shortcut)" if s == block.fork and block.disjoint else ""
+        what = ""
+        if s == block.fork and block.disjoint:
+            add = report.layers[block.merge].type.startswith("add")
+            what = " (the identity shortcut)" if add else " (the block's input itself)"
         notes.append(f"input {i}: {_name(report, s)} {lecture_shape(_shape(report, s))}{what}")
     return notes
 
