@@ -223,9 +223,14 @@ def test_segnet_unpools_with_the_pooling_indices_to_each_stage_size():
         assert unpool.type == "MaxUnpool2d" and "max_unpool2d" in unpool.ops
         pooled = report.layer(f"pool{stage}")
         assert unpool.output_shape[2:] == pooled.input_shapes[0][2:]
-        # Each output pixel receives at most one input value: the field stays, the jump halves.
+        # Each output pixel receives at most one input value, from input floor(o/2): the field's
+        # size stays but where it lies depends on the position, so cnnarch gives the bound that
+        # covers both positions of a 2x2 window (half an input step wider) and marks it.
         source = report.layer(unpool.inputs[0])
-        assert unpool.receptive_field == source.receptive_field
+        assert unpool.rf_approximate
+        assert unpool.receptive_field == [
+            r + j / 2 for r, j in zip(source.receptive_field, source.effective_stride)
+        ]
         assert unpool.effective_stride == [j // 2 for j in source.effective_stride]
     assert report.layer("upsample5").inputs == ["pool5"]
 

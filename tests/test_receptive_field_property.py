@@ -57,7 +57,27 @@ def networks(draw) -> nn.Module:
     return nn.Sequential(*layers).double()
 
 
-def measured_region(net: nn.Module, size: int, i: int, j: int) -> tuple[tuple[int, int], tuple[int, int]]:
+@st.composite
+def upsampling_layer(draw, channels: int) -> nn.Module:
+    s = draw(st.integers(1, 3))
+    kind = draw(st.sampled_from(["tconv", "nearest", "bilinear"]))
+    if kind == "tconv":
+        k = draw(st.integers(1, 4))
+        return nn.ConvTranspose2d(channels, channels, k, stride=s, padding=draw(st.integers(0, (k - 1) // 2)))
+    return nn.Upsample(scale_factor=s, mode=kind, **({"align_corners": False} if kind == "bilinear" else {}))
+
+
+@st.composite
+def decoder_networks(draw) -> nn.Module:
+    """Downsampling and upsampling mixed, as in U-Net, FCN and SegNet decoders."""
+    layers = []
+    for _ in range(draw(st.integers(2, 5))):
+        layers.append(draw(st.one_of(window_layer(2), upsampling_layer(2))))
+    assume(any(isinstance(m, nn.ConvTranspose2d | nn.Upsample) for m in layers))
+    return nn.Sequential(*layers).double()
+
+
+def measured_region(net: nn.Module, size: int, i: int, j: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """(first, last) input row and column that output pixel (i, j) depends on."""
     for p in net.parameters():
         with torch.no_grad():
@@ -65,12 +85,19 @@ def measured_region(net: nn.Module, size: int, i: int, j: int) -> tuple[tuple[in
     x = torch.ones(1, 2, size, size, dtype=torch.float64, requires_grad=True)
     net(x)[0, :, i, j].sum().backward()
     nz = torch.nonzero(x.grad[0].sum(0))
+    if len(nz) == 0:  # a strided transposed 1x1 convolution leaves pixels that read no input
+        return None
     return (int(nz[:, 0].min()), int(nz[:, 0].max())), (int(nz[:, 1].min()), int(nz[:, 1].max()))
 
 
+def exact(value: float) -> Fraction:
+    """Reports give fractions as floats (1/3 as 0.333…); fields have small denominators."""
+    return Fraction(value).limit_denominator(10_000)
+
+
 def predicted_region(index: int, r, jump, start) -> tuple[Fraction, Fraction]:
-    centre = Fraction(start) + index * Fraction(jump)
-    return centre - Fraction(r - 1, 2), centre + Fraction(r - 1, 2)
+    centre = exact(start) + index * exact(jump)
+    return centre - (exact(r) - 1) / 2, centre + (exact(r) - 1) / 2
 
 
 @settings(max_examples=150, deadline=None)
@@ -97,6 +124,37 @@ def test_receptive_field_equals_gradient_region(net, size):
     measured = measured_region(net, size, i, j)
     for index, region, axis_rf in zip((i, j), measured, rf, strict=True):
         assert region == predicted_region(index, *axis_rf)
+
+
+@settings(max_examples=120, deadline=None)
+@given(net=decoder_networks(), size=st.integers(16, 48))
+def test_upsampling_gives_a_bound_that_holds(net, size):
+    """After upsampling the field depends on the output position: cnnarch marks it as a bound,
+    and the region of every interior output pixel lies inside it."""
+    try:
+        report = analyze(net, (2, size, size))
+    except ShapeError:
+        assume(False)
+    last = report.layers[-1]
+    assume(max(last.output_shape[2:]) <= 96)
+    rf = list(zip(last.receptive_field, last.effective_stride, last.rf_start, strict=True))
+    n = last.output_shape[2]
+    inside = [
+        k
+        for k in range(n)
+        if predicted_region(k, *rf[0])[0] >= 0 and predicted_region(k, *rf[0])[1] <= size - 1
+    ]
+    assume(inside)
+    for i in inside[:: max(1, len(inside) // 4)]:
+        measured = measured_region(net, size, i, min(i, last.output_shape[3] - 1))
+        if measured is None:
+            continue
+        rows = measured[0]
+        low, high = predicted_region(i, *rf[0])
+        if last.rf_approximate:
+            assert low <= rows[0] and rows[1] <= high
+        else:  # stride-1 transposed convolutions are exact
+            assert rows == (low, high)
 
 
 def test_global_pooling_sees_the_whole_input():

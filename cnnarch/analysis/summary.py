@@ -56,15 +56,14 @@ def _rf(row: Row, rfs: ReceptiveFields, trace: Trace) -> dict[str, Any]:
     for t in row.outputs:
         rf = rfs.by_tensor.get(t)
         if rf:
-            spatial = trace.tensors[t].shape[2:] if len(trace.tensors[t].shape) == rfs.spatial + 2 else ()
-            whole = all(n == 1 for n in spatial) and all(
+            whole = all(n == 1 for n in rfs.extents.get(t, ())) and all(
                 a.low <= 0 and a.high >= n - 1 for a, n in zip(rf, rfs.input_size, strict=True)
             )
             return {
                 "receptive_field": [number(a.size) for a in rf],
                 "effective_stride": [number(a.jump) for a in rf],
                 "rf_start": [number(a.start) for a in rf],
-                "rf_approximate": any(i in rfs.approximate for i in row.ops),
+                "rf_approximate": t in rfs.approximate,
                 "rf_whole_input": whole,
             }
     return {"receptive_field": None, "effective_stride": None, "rf_start": None}
