@@ -229,7 +229,7 @@ def test_segnet_unpools_with_the_pooling_indices_to_each_stage_size():
         source = report.layer(unpool.inputs[0])
         assert unpool.rf_approximate
         assert unpool.receptive_field == [
-            r + j / 2 for r, j in zip(source.receptive_field, source.effective_stride)
+            r + j / 2 for r, j in zip(source.receptive_field, source.effective_stride, strict=True)
         ]
         assert unpool.effective_stride == [j // 2 for j in source.effective_stride]
     assert report.layer("upsample5").inputs == ["pool5"]

@@ -77,7 +77,10 @@ def decoder_networks(draw) -> nn.Module:
     return nn.Sequential(*layers).double()
 
 
-def measured_region(net: nn.Module, size: int, i: int, j: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
+Region = tuple[tuple[int, int], tuple[int, int]]
+
+
+def measured_region(net: nn.Module, size: int, i: int, j: int) -> Region | None:
     """(first, last) input row and column that output pixel (i, j) depends on."""
     for p in net.parameters():
         with torch.no_grad():
