@@ -203,7 +203,7 @@ def shape_steps(view: LayerView) -> list[Step]:
     if any(category(op) == "upsample" for op in view.ops) and ins and len(ins[0]) == len(out) >= 3:
         return [_resize_shape(ins[0], out, lecture, shape_note)]
     if ins and list(ins[0]) == list(out):
-        return [Step("Output shape?", f"{lecture} (unchanged)", value=out, notes=[shape_note], trivial=True)]
+        return [Step("Output shape?", f"{lecture} ({shape_note}), unchanged", value=out, trivial=True)]
     return [Step("Output shape?", lecture, value=out, notes=[shape_note])]
 
 
