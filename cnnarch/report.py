@@ -5,6 +5,7 @@ No torch here: a report can be built, serialised and rendered without it.
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
@@ -87,6 +88,15 @@ class Layer:
         return "; ".join(f"{f.axis}: {f.text}" for f in self.formula)
 
 
+def _layer_dict(layer: Layer) -> dict[str, Any]:
+    """The JSON object of one layer (``formula`` is the worked text where one applies)."""
+    data = asdict(layer)
+    data["formula"] = layer.formula_text or None
+    data["formula_axes"] = [asdict(f) for f in layer.formula]
+    data.pop("ops", None)
+    return data
+
+
 @dataclass
 class Totals:
     params: int
@@ -138,7 +148,7 @@ class Memory:
     """Parameters + buffers + optimizer state + the larger of the forward and backward peaks."""
 
 
-@dataclass
+@dataclass(repr=False)
 class Report:
     model: str
     input_shape: list[int]
@@ -158,10 +168,58 @@ class Report:
     )
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain data, as ``cnnarch summary --format json`` prints it."""
+        return {
+            "model": self.model,
+            "source": self.source,
+            "input_shape": self.input_shape,
+            "output_shape": self.output_shape,
+            "dtype": self.dtype,
+            "conventions": self.conventions,
+            "convention": self.convention,
+            "layers": [_layer_dict(layer) for layer in self.layers],
+            "totals": asdict(self.totals),
+            "memory": asdict(self.memory) if self.memory is not None else None,
+            "notes": self.notes,
+        }
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def to_dataframe(self) -> Any:
+        """One row per layer (needs pandas)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("Report.to_dataframe needs pandas: pip install pandas") from None
+        rows = []
+        for layer in self.to_dict()["layers"]:
+            layer.pop("formula_axes")
+            rows.append(layer)
+        return pd.DataFrame(rows).set_index("index")
+
+    def __repr__(self) -> str:
+        t = self.totals
+        return (
+            f"Report(model={self.model!r}, input_shape={self.input_shape}, layers={len(self.layers)}, "
+            f"params={t.params:,}, macs={t.macs:,})"
+        )
+
+    def __rich__(self) -> Any:
+        """The summary table, for ``rich.print(report)``."""
+        from rich.console import Group
+
+        from cnnarch.render.summary import renderables
+
+        return Group(*renderables(self))
+
+    def _repr_html_(self) -> str:
+        """The summary table in a notebook."""
+        from rich.console import Console
+
+        console = Console(record=True, width=160, file=io.StringIO())
+        console.print(self)
+        return console.export_html(inline_styles=True)
 
     def layer(self, name: str) -> Layer:
         for layer in self.layers:

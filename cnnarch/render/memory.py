@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from cnnarch.render import units
 from cnnarch.report import Memory
@@ -60,7 +63,7 @@ def rows(memory: Memory) -> list[tuple[str, int, str]]:
     return out
 
 
-def print_memory(memory: Memory, console: Console) -> None:
+def renderables(memory: Memory) -> list[Any]:
     title = f"Memory, batch {memory.batch}, {memory.dtype}"
     table = Table(title=title, title_justify="left")
     table.add_column("Figure")
@@ -69,10 +72,15 @@ def print_memory(memory: Memory, console: Console) -> None:
     for name, value, meaning in rows(memory):
         style = "bold" if "total" in name else None
         table.add_row(name, units.size(value), meaning, style=style)
-    console.print(table)
-    console.print(
+    note = Text(
         "Kernel workspaces (cuDNN, oneDNN weight reorders) come on top and are not modelled.", style="dim"
     )
+    return [table, note]
+
+
+def print_memory(memory: Memory, console: Console) -> None:
+    for part in renderables(memory):
+        console.print(part)
 
 
 def markdown(memory: Memory) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 from rich.console import Console
@@ -44,57 +43,12 @@ def columns(report: Report) -> list[str]:
     return [label if c == "MACs" else c for c in COLUMNS]
 
 
-def layer_dict(layer: Any) -> dict[str, Any]:
-    """The JSON object of one layer (``formula`` is the worked text where one applies)."""
-    return {
-        "index": layer.index,
-        "name": layer.name,
-        "type": layer.type,
-        "depth": layer.depth,
-        "inputs": layer.inputs,
-        "input_shapes": layer.input_shapes,
-        "output_shape": layer.output_shape,
-        "params": layer.params,
-        "trainable_params": layer.trainable_params,
-        "buffers": layer.buffers,
-        "macs": layer.macs,
-        "flops": layer.flops,
-        "receptive_field": layer.receptive_field,
-        "effective_stride": layer.effective_stride,
-        "rf_start": layer.rf_start,
-        "activation_bytes": layer.activation_bytes,
-        "window": layer.window,
-        "formula": layer.formula_text or None,
-        "formula_axes": [vars(f) for f in layer.formula],
-        "inexact": layer.inexact,
-        "rf_approximate": layer.rf_approximate,
-        "rf_whole_input": layer.rf_whole_input,
-        "unknown_ops": layer.unknown_ops,
-        "notes": layer.notes,
-        "breakdown": layer.breakdown,
-        "ops_count": layer.ops_count,
-        "ops_by_category": layer.ops_by_category,
-    }
-
-
 def to_dict(report: Report) -> dict[str, Any]:
-    return {
-        "model": report.model,
-        "source": report.source,
-        "input_shape": report.input_shape,
-        "output_shape": report.output_shape,
-        "dtype": report.dtype,
-        "conventions": report.conventions,
-        "convention": report.convention,
-        "layers": [layer_dict(layer) for layer in report.layers],
-        "totals": vars(report.totals),
-        "memory": vars(report.memory) if report.memory is not None else None,
-        "notes": report.notes,
-    }
+    return report.to_dict()
 
 
 def to_json(report: Report) -> str:
-    return json.dumps(to_dict(report), indent=2)
+    return report.to_json()
 
 
 def _cells(layer: Any, convention: str = "macs") -> list[str]:
@@ -195,7 +149,8 @@ def to_markdown(report: Report) -> str:
     return "\n".join(out) + "\n"
 
 
-def print_table(report: Report, console: Console) -> None:
+def renderables(report: Report) -> list[Any]:
+    """The table, its footer lines and the memory breakdown, as rich renderables."""
     table = Table(title=f"{report.model} — input {units.shape(report.input_shape)}", title_justify="left")
     header = columns(report)
     for name, base in zip(header, COLUMNS, strict=True):
@@ -206,9 +161,14 @@ def print_table(report: Report, console: Console) -> None:
         style = "yellow" if layer.inexact else ("red" if layer.unknown_ops else None)
         name = Text("  " * max(layer.depth - 1, 0) + cells[1])
         table.add_row(cells[0], name, *cells[2:], style=style)
-    console.print(table)
-    for line in footer_lines(report):
-        console.print(line, highlight=False)
-    console.print(Text(report.conventions["macs"], style="dim"))
+    parts: list[Any] = [table]
+    parts += [Text(line) for line in footer_lines(report)]
+    parts.append(Text(report.conventions["macs"], style="dim"))
     if report.memory is not None:
-        memory.print_memory(report.memory, console)
+        parts += memory.renderables(report.memory)
+    return parts
+
+
+def print_table(report: Report, console: Console) -> None:
+    for part in renderables(report):
+        console.print(part)

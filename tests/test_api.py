@@ -1,0 +1,63 @@
+"""The Python API: ``from cnnarch import analyze, list_models`` and the report object."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from torch import nn
+
+import cnnarch
+from cnnarch import analyze, list_models
+from tests.test_cli import run
+
+
+def test_api_report_matches_the_cli_json():
+    report = analyze("alexnet", 227)
+    code, out, _ = run("summary", "alexnet", "--input", "227", "--format", "json")
+    assert code == 0
+    assert json.loads(report.to_json()) == json.loads(out)
+
+
+def test_list_models_is_the_catalogue():
+    names = list_models()
+    assert "alexnet" in names and "resnet50" in names
+    code, out, _ = run("list", "--format", "json")
+    assert [entry["name"] for entry in json.loads(out)] == names
+
+
+def test_report_to_dataframe():
+    pd = pytest.importorskip("pandas")
+    report = analyze("lenet5")
+    frame = report.to_dataframe()
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame["name"]) == [layer.name for layer in report.layers]
+    assert int(frame["params"].sum()) == report.totals.params
+
+
+def test_report_repr_is_short_and_rich_renders_the_table():
+    report = analyze("lenet5")
+    assert (
+        repr(report)
+        == "Report(model='lenet5', input_shape=[1, 1, 32, 32], layers=12, params=61,706, macs=416,520)"
+    )
+    html = report._repr_html_()
+    assert "c1" in html and "61,706" in html
+
+
+def test_analyze_a_module_in_memory_leaves_it_untouched():
+    model = nn.Sequential(
+        nn.Conv2d(3, 8, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 2)
+    )
+    before = [p.clone() for p in model.parameters()]
+    report = analyze(model, (3, 32, 32))
+    assert report.totals.params == sum(p.numel() for p in model.parameters())
+    assert all(
+        p.device.type == "cpu" and torch.equal(p, b) for p, b in zip(model.parameters(), before, strict=True)
+    )
+
+
+def test_unknown_attribute():
+    with pytest.raises(AttributeError):
+        cnnarch.nothing  # noqa: B018
