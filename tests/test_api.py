@@ -24,6 +24,7 @@ def test_list_models_is_the_catalogue():
     names = list_models()
     assert "alexnet" in names and "resnet50" in names
     code, out, _ = run("list", "--format", "json")
+    assert code == 0
     assert [entry["name"] for entry in json.loads(out)] == names
 
 
