@@ -15,7 +15,7 @@ from cnnarch.analysis.shape_rules import SHORTCUTS
 from cnnarch.analysis.summary import build_report
 from cnnarch.analysis.training_memory import OPTIMIZER_STATE
 from cnnarch.errors import CnnarchError, ShapeError
-from cnnarch.inputs import format_shape, parse_input
+from cnnarch.inputs import format_shape, parse_extra_input, parse_input, split_dtype
 from cnnarch.report import Report
 from cnnarch.sources import Source, resolve_text
 from cnnarch.sources.python_file import user_frames
@@ -37,6 +37,23 @@ def resolve(model: str | nn.Module, **options: Any) -> Source:
     return resolve_text(model, {k: v for k, v in options.items() if v is not None})
 
 
+INPUT_DTYPES = {
+    "int64": torch.int64, "long": torch.int64, "int32": torch.int32, "int": torch.int32,
+    "int16": torch.int16, "int8": torch.int8, "uint8": torch.uint8, "bool": torch.bool,
+}  # fmt: skip
+
+
+def input_dtype(name: str | None, default: torch.dtype) -> torch.dtype:
+    """An input's element type: its own (``16:int64``) or the model's."""
+    if name is None:
+        return default
+    found = INPUT_DTYPES.get(name.lower()) or DTYPES.get(name.lower())
+    if found is None:
+        known = ", ".join([*DTYPES, *INPUT_DTYPES])
+        raise CnnarchError(f"unknown input type {name!r}", f"use one of: {known}")
+    return found
+
+
 def dtype_of(name: str) -> torch.dtype:
     try:
         return DTYPES[name.lower()]
@@ -44,19 +61,35 @@ def dtype_of(name: str) -> torch.dtype:
         raise CnnarchError(f"unknown dtype {name!r}", "use fp32, fp16 or bf16") from None
 
 
+InputSize = str | int | tuple[int, ...] | None
+"""``227``, ``"227x227"``, ``"3x227x227"``, a (C, H, W) tuple, or None for the model's default."""
+
+
 def trace_source(
     source: Source,
-    input_size: str | int | tuple[int, ...] | None = None,
+    input_size: InputSize | list[InputSize] = None,
     batch: int = 1,
     dtype: str = "fp32",
     training: bool = False,
 ) -> Trace:
     """One traced forward pass on the meta device: the record every analysis reads.
 
-    ``training=True`` traces in training mode with autograd on, recording what autograd saves
-    for the backward pass (for the training-memory analysis)."""
+    A list of input sizes feeds a model with several inputs: the first as usual, the others as
+    full per-sample shapes with an optional element type (``16:int64``). ``training=True``
+    traces in training mode with autograd on, recording what autograd saves for the backward
+    pass (for the training-memory analysis)."""
     if batch < 1:
         raise CnnarchError(f"--batch {batch} must be at least 1")
+    extras: list[tuple[tuple[int, ...], str | None]] = []
+    if isinstance(input_size, list):
+        if not input_size:
+            input_size = None
+        else:
+            extras = [parse_extra_input(spec) for spec in input_size[1:]]
+            input_size = input_size[0]
+    first_dtype = None
+    if isinstance(input_size, str):
+        input_size, first_dtype = split_dtype(input_size)
     if isinstance(input_size, tuple):
         shape = input_size
     elif source.default_input is None and input_size is None:
@@ -69,18 +102,22 @@ def trace_source(
         source.module = source.build_for(shape)
     torch_dtype = dtype_of(dtype)
     source.module.to(torch_dtype)
-    x = torch.empty((batch, *shape), device="meta", dtype=torch_dtype)
+    specs = [
+        (shape, input_dtype(first_dtype, torch_dtype)),
+        *((s, input_dtype(d, torch_dtype)) for s, d in extras),
+    ]
+    inputs = [torch.empty((batch, *s), device="meta", dtype=d) for s, d in specs]
     checks = ShapeChecks(source.default_input)
     try:
         with torch.device("meta"):
             try:
                 return trace_module(
-                    source.module, [x], source.name, check=checks, shortcuts=SHORTCUTS,
+                    source.module, inputs, source.name, check=checks, shortcuts=SHORTCUTS,
                     grad=training, train=training,
                 )  # fmt: skip
             except TraceFailure:  # let PyTorch's own kernels decide (and explain) what failed
                 return trace_module(
-                    source.module, [x], source.name, check=checks, grad=training, train=training
+                    source.module, inputs, source.name, check=checks, grad=training, train=training
                 )
     except TraceFailure as failure:
         if not needs_real_data(failure.error) or source.factory is None:
@@ -89,9 +126,12 @@ def trace_source(
     # An operation whose output shape depends on the data cannot run on the meta device.
     with torch.device("cpu"):
         module = source.factory().to(torch_dtype)
-    x = torch.randn((batch, *shape), dtype=torch_dtype) if torch_dtype.is_floating_point else x.to("cpu")
+    real = [
+        torch.randn((batch, *s), dtype=d) if d.is_floating_point else torch.zeros((batch, *s), dtype=d)
+        for s, d in specs
+    ]
     try:
-        trace = trace_module(module, [x], source.name, check=checks, grad=training, train=training)
+        trace = trace_module(module, real, source.name, check=checks, grad=training, train=training)
     except TraceFailure as failure:
         raise _explain(failure, source, shape) from failure
     trace.notes.append(
@@ -117,15 +157,19 @@ def _explain(failure: TraceFailure, source: Source, shape: tuple[int, ...]) -> C
     message = str(failure.error).strip()
     first_line = message.splitlines()[0] if message else type(failure.error).__name__
     details = user_frames(failure.error, source.user_file) if source.user_file is not None else None
+    hint = None
+    if isinstance(failure.error, TypeError) and "required positional argument" in first_line:
+        hint = "give each of the model's inputs with its own --input, e.g. --input 3x224x224 --input 16:int64"
     return ShapeError(
         f"{source.name} cannot run on input {format_shape(shape)}: {where} failed: {first_line}",
+        hint,
         details=details or None,
     )
 
 
 def analyze(
     model: str | nn.Module,
-    input_size: str | int | tuple[int, ...] | None = None,
+    input_size: InputSize | list[InputSize] = None,
     *,
     batch: int = 1,
     depth: int | None = None,
@@ -153,6 +197,6 @@ def analyze(
         trace, depth, source=source.spec.source if source.spec else None, convention=convention
     )
     if memory:
-        training = trace_source(source, tuple(report.input_shape[1:]), batch, dtype, training=True)
+        training = trace_source(source, input_size, batch, dtype, training=True)
         report.memory = build_memory(report, training, optimizer)
     return report

@@ -41,5 +41,27 @@ def parse_input(spec: str | int | None, default: tuple[int, ...]) -> tuple[int, 
     )
 
 
+def split_dtype(spec: str | int) -> tuple[str, str | None]:
+    """``"16:int64"`` → ``("16", "int64")``: an input's own element type after a colon."""
+    text = str(spec).strip()
+    shape, sep, dtype = text.partition(":")
+    return (shape, dtype.strip() or None) if sep else (text, None)
+
+
+def parse_extra_input(spec: str | int | tuple[int, ...]) -> tuple[tuple[int, ...], str | None]:
+    """A further input of a multi-input model: its full per-sample shape (``16``, ``10x4``),
+    optionally with its element type (``16:int64``)."""
+    if isinstance(spec, tuple):
+        return spec, None
+    text, dtype = split_dtype(spec)
+    parts = _SEPARATORS.split(text) if text else []
+    if not parts or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise InputSpecError(
+            f"--input {spec!r} is not a size: give positive integers separated by 'x', "
+            "optionally with a type, e.g. 16 or 16:int64"
+        )
+    return tuple(int(p) for p in parts), dtype
+
+
 def format_shape(shape: tuple[int, ...] | list[int]) -> str:
     return "x".join(str(s) for s in shape)

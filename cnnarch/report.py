@@ -161,6 +161,8 @@ class Report:
     memory: Memory | None = None
     notes: list[str] = field(default_factory=list)
     """How the analysis was made where a reader should know (a CPU fallback, an approximation)."""
+    input_shapes: list[list[int]] = field(default_factory=list)
+    """Every input, batch first (models with several inputs; the first is ``input_shape``)."""
     convention: str = "macs"
     """The counting convention of ``ops_count`` (analysis/conventions.py)."""
     conventions: dict[str, str] = field(
@@ -173,6 +175,7 @@ class Report:
             "model": self.model,
             "source": self.source,
             "input_shape": self.input_shape,
+            "input_shapes": self.input_shapes,
             "output_shape": self.output_shape,
             "dtype": self.dtype,
             "conventions": self.conventions,

@@ -159,3 +159,34 @@ def test_channels_last_blocks_keep_their_receptive_field():
     expected = 4 + 3 * 6 * 4 + 4 + 3 * 6 * 8 + 8 + 9 * 6 * 16 + 16 + 3 * 6 * 32
     assert stages.receptive_field == [expected, expected]
     assert stages.effective_stride == [32, 32]
+
+
+TWO_INPUTS = """
+from torch import nn
+
+
+class ImageAndTokens(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.embed = nn.Embedding(100, 8)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, image, tokens):
+        return self.fc(self.conv(image).mean((2, 3)) + self.embed(tokens).mean(1))
+"""
+
+
+def test_a_model_with_two_inputs(tmp_path):
+    path = tmp_path / "two.py"
+    path.write_text(TWO_INPUTS)
+    report = analyze(f"{path}:ImageAndTokens", ["3x32x32", "16:int64"], batch=2)
+    assert report.input_shapes == [[2, 3, 32, 32], [2, 16]]
+    assert report.output_shape == [2, 4]
+    assert report.layer("embed").output_shape == [2, 16, 8]
+    code, out, _ = run("summary", f"{path}:ImageAndTokens", "--input", "3x32x32", "--input", "16:int64")
+    assert code == 0 and "Input [1, 3, 32, 32] + [1, 16]" in out
+    code, _, err = run("summary", f"{path}:ImageAndTokens", "--input", "3x32x32")
+    assert code == 2 and "missing 1 required positional argument" in err and "its own --input" in err
+    code, _, err = run("summary", f"{path}:ImageAndTokens", "--input", "3x32x32", "--input", "16:int65")
+    assert code == 2 and "unknown input type 'int65'" in err

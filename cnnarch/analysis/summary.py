@@ -176,4 +176,5 @@ def build_report(
         source=source,
         convention=counts.convention,
         notes=list(trace.notes),
+        input_shapes=[list(trace.tensors[t].shape) for t in trace.inputs],
     )

@@ -28,8 +28,13 @@ CONVENTION_HELP = (
 def summary(
     model: Annotated[str, typer.Argument(help=MODEL_HELP, show_default=False)],
     input: Annotated[
-        str | None,
-        typer.Option("--input", "-i", help=INPUT_HELP, show_default="the model's default"),
+        list[str] | None,
+        typer.Option(
+            "--input",
+            "-i",
+            help=INPUT_HELP + " Repeat for a model with several inputs: --input 3x224x224 --input 16:int64.",
+            show_default="the model's default",
+        ),
     ] = None,
     batch: Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size.")] = 1,
     depth: Annotated[

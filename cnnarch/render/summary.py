@@ -89,7 +89,8 @@ def to_csv(report: Report) -> str:
 def footer_lines(report: Report) -> list[str]:
     t = report.totals
     lines = [
-        f"Input {units.shape(report.input_shape)} {report.dtype} → output {units.shape(report.output_shape)}",
+        f"Input {' + '.join(units.shape(shape) for shape in report.input_shapes or [report.input_shape])} "
+        f"{report.dtype} → output {units.shape(report.output_shape)}",
         f"Parameters: {units.count(t.params)} ({units.count(t.trainable_params)} trainable, "
         f"{units.count(t.frozen_params)} frozen) = {units.size(t.param_bytes)}; "
         f"buffers: {units.count(t.buffers)} = {units.size(t.buffer_bytes)}",
