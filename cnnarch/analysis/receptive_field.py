@@ -492,6 +492,8 @@ class _Propagation:
     def merged(self, op: OpRecord, sources: list[int], out_shape, along: int | None = None) -> State | None:
         """Element-wise ops and concatenations: the union of the inputs' regions. An input
         broadcast along a dimension (size 1) serves every position with the same value."""
+        if len(sources) == 1 and self.shape(sources[0]) == tuple(out_shape) and along is None:
+            return self.states[sources[0]]  # element-wise on one tensor: the same field
         parts, aligned, layout = [], [], None
         for t in sources:
             s, shape = self.states[t], self.shape(t)
