@@ -8,7 +8,7 @@ import json
 
 from rich.console import Console
 
-from cnnarch.bench.results import OUT_OF_MEMORY, BenchRow, BenchRun, Calibration
+from cnnarch.bench.results import OUT_OF_MEMORY, BenchRow, BenchRun, Calibration, LayerBreakdown, LayerTime
 from cnnarch.bench.roofline import roofline
 from cnnarch.bench.stats import summarize
 from cnnarch.render import bench as render
@@ -53,3 +53,23 @@ def test_json_and_csv_give_failed_rows_empty_figures():
     assert (
         rows[0]["median_ms"] == "1.0" and rows[1]["median_ms"] == "" and rows[1]["status"] == "out of memory"
     )
+
+
+def test_layers_title_is_one_line_however_narrow_the_table():
+    """The per-layer title is longer than its table: as a table title rich would wrap it to the
+    table's width; printed as its own line it stays whole."""
+    breakdown = LayerBreakdown(
+        source="torch.profiler, CPU wall time per leaf module, eager model, mean of 3 passes",
+        iterations=3,
+        forward_ms=2.0,
+        other_ms=0.5,
+        layers=[LayerTime("conv1", "Conv2d", 1.5, 0.75, 1_000_000, 1, 1.33e9, 0.75)],
+        total_layers=4,
+    )
+    row = BenchRow("tiny", 1, [1, 3, 8, 8])
+    console = Console(record=True, width=100, file=io.StringIO())
+    render.print_layers(row, breakdown, console)
+    lines = console.export_text().splitlines()
+    assert f"tiny, batch 1: top 1 of 4 layers by time ({breakdown.source})" in lines
+    conv = next(line for line in lines if "conv1" in line)
+    assert "1.50" in conv and "75.0%" in conv and "1.00M" in conv and "0.75x" in conv

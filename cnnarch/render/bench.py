@@ -113,6 +113,10 @@ def footer_lines(run: BenchRun) -> list[str]:
         + ("; channels-last" if settings["channels_last"] else "")
         + ("; torch.compile" if settings["compile"] else "")
     )
+    compiled = [f"{row.model} batch {row.batch} {row.compile_seconds:.1f} s" for row in run.rows
+                if row.compile_seconds is not None]  # fmt: skip
+    if compiled:
+        lines.append(f"torch.compile, first call (compilation, not timed): {', '.join(compiled)}")
     for row in run.rows:
         if not row.ok:
             lines.append(f"{row.model} batch {row.batch}: {row.status}: {row.error}")
@@ -148,11 +152,13 @@ LAYER_COLUMNS = ["Rank", "Layer", "Type", "Time ms", "% of pass", "MACs", "FLOP/
 
 
 def print_layers(row: BenchRow, breakdown: LayerBreakdown, console: Console) -> None:
-    table = Table(
-        title=f"{row.model}, batch {row.batch}: top {len(breakdown.layers)} of {breakdown.total_layers} "
+    console.print(
+        f"\n{row.model}, batch {row.batch}: top {len(breakdown.layers)} of {breakdown.total_layers} "
         f"layers by time ({breakdown.source})",
-        title_justify="left",
+        highlight=False,
+        soft_wrap=True,
     )
+    table = Table()
     for name in LAYER_COLUMNS:
         table.add_column(name, justify="left" if name in ("Layer", "Type") else "right", overflow="fold")
     for rank, layer in enumerate(breakdown.layers, 1):
@@ -196,6 +202,7 @@ def row_dict(row: BenchRow, run: BenchRun) -> dict[str, Any]:
         "peak_memory_bytes": row.peak_memory_bytes,
         "resident_bytes": row.resident_bytes,
         "memory_method": row.memory_method,
+        "compile_seconds": row.compile_seconds,
         "layers": _layers_dict(row.layers) if row.layers else None,
     }
 
