@@ -85,7 +85,7 @@ def test_other_failures_are_errors_not_out_of_memory():
 
 
 def test_weights_that_do_not_fit_fail_every_batch_size(monkeypatch):
-    def no_room(ref, device):  # type: ignore[no-untyped-def]
+    def no_room(target, device, sample_shape):  # type: ignore[no-untyped-def]
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 528.00 MiB")
 
     monkeypatch.setattr(runner, "_build", no_room)
@@ -224,3 +224,107 @@ def test_cuda_index_beyond_the_visible_devices(monkeypatch):
 def test_bad_settings_are_user_errors(bad):
     with pytest.raises(CnnarchError):
         runner.BenchSettings(**bad).check()
+
+
+def test_the_default_set_is_the_lectures_milestones_all_catalogued():
+    present, missing = runner.default_models()
+    assert missing == []
+    for name in ("alexnet", "vgg16", "googlenet", "resnet18", "resnet50", "mobilenet-v2", "squeezenet1_0"):
+        assert name in present
+
+
+def test_a_layer_list_is_benchmarked_like_a_catalogue_name():
+    text = "conv 8 k3 p1 > bn > relu > flatten > fc 10"
+    settings = runner.BenchSettings(batches=(1, 2), input_size="3x8x8", **FAST)
+    result = runner.run([text], settings)
+    assert [(r.model, r.batch, r.status) for r in result.rows] == [
+        ("layer list", 1, OK),
+        ("layer list", 2, OK),
+    ]
+    for row in result.rows:
+        totals = analyze(text, "3x8x8", batch=row.batch).totals
+        assert row.roofline.flops == totals.flops
+        assert row.resident_bytes == totals.param_bytes + totals.buffer_bytes + row.batch * 3 * 8 * 8 * 4
+
+
+class NoReset(nn.Module):
+    """A layer with its own weight and buffer but no ``reset_parameters``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scale = nn.Parameter(torch.empty(4000))
+        self.register_buffer("shift", torch.empty(4000))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.scale[0] + self.shift[0]
+
+
+def test_materialize_initialises_every_tensor_of_a_meta_module():
+    with torch.device("meta"):
+        model = nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16), nn.Linear(16, 4), NoReset())
+    real = runner.materialize(model, torch.device("cpu"))
+    conv, bn, fc, custom = real
+    assert all(t.device.type == "cpu" and torch.isfinite(t).all() for t in real.state_dict().values())
+    bound = 1 / math.sqrt(3 * 3 * 3)  # nn.Conv2d's default: kaiming_uniform_(a=√5) = U(−1/√fan_in, 1/√fan_in)
+    assert conv.weight.abs().max() <= bound and conv.weight.std() > bound / 3
+    assert torch.equal(bn.running_mean, torch.zeros(16)) and torch.equal(bn.running_var, torch.ones(16))
+    assert torch.equal(bn.weight, torch.ones(16)) and fc.weight.abs().max() <= 1 / 4
+    assert custom.scale.std().item() == pytest.approx(0.02, rel=0.1) and not custom.shift.any()
+
+
+def test_a_compile_failure_is_reported_once_per_model_and_not_retried(monkeypatch):
+    calls = []
+
+    def no_compiler(model: nn.Module):  # type: ignore[no-untyped-def]
+        def compiled(x: torch.Tensor) -> torch.Tensor:
+            calls.append(x.shape[0])
+            raise RuntimeError("InvalidCxxCompiler: No working C++ compiler found\nmore detail")
+
+        return compiled
+
+    monkeypatch.setattr(runner, "_compiled", no_compiler)
+    settings = runner.BenchSettings(batches=(1, 2), compile=True, **FAST)
+    rows = runner.run(["lenet5"], settings).rows
+    assert calls == [1]
+    assert [r.status for r in rows] == [ERROR, ERROR]
+    assert rows[0].error == "torch.compile failed: InvalidCxxCompiler: No working C++ compiler found"
+    assert rows[1].error == rows[0].error + " (at batch 1)"
+
+
+def test_the_compiled_first_call_is_timed_apart_from_the_samples(monkeypatch):
+    calls = []
+
+    def counting(model: nn.Module):  # type: ignore[no-untyped-def]
+        def compiled(x: torch.Tensor) -> object:
+            calls.append(1)
+            return model(x)
+
+        return compiled
+
+    monkeypatch.setattr(runner, "_compiled", counting)
+    row = runner.run(["lenet5"], runner.BenchSettings(compile=True, **FAST)).rows[0]
+    # compile call + 1 warm-up + 3 timed + 1 pass under the memory profiler
+    assert len(calls) == 1 + 1 + 3 + 1 and row.stats.n == 3
+    assert row.compile_seconds is not None and row.compile_seconds > 0
+
+
+def test_torch_compile_that_cannot_start_is_a_user_error(monkeypatch):
+    def unsupported(model: nn.Module) -> nn.Module:
+        raise RuntimeError("torch.compile is not supported on Python 3.99+")
+
+    monkeypatch.setattr(torch, "compile", unsupported)
+    with pytest.raises(CnnarchError) as caught:
+        runner.run(["lenet5"], runner.BenchSettings(compile=True, **FAST))
+    assert (
+        str(caught.value)
+        == "--compile: torch.compile cannot run here: torch.compile is not supported on Python 3.99+"
+    )
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling `cublasCreate(handle)`",
+     "cuDNN error: CUDNN_STATUS_ALLOC_FAILED"],
+)  # fmt: skip
+def test_library_allocation_failures_are_out_of_memory(message):
+    assert is_out_of_memory(RuntimeError(message))

@@ -59,11 +59,16 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+OUT_OF_MEMORY_MARKS = ("can't allocate memory", "CUBLAS_STATUS_ALLOC_FAILED", "CUDNN_STATUS_ALLOC_FAILED")
+"""The CPU allocator's failure, and cuBLAS/cuDNN failing to allocate their workspace or handle:
+plain RuntimeErrors that mean out of memory."""
+
+
 def is_out_of_memory(error: BaseException) -> bool:
-    """CUDA's ``torch.OutOfMemoryError``, or the CPU allocator's failure (a plain RuntimeError)."""
+    """CUDA's ``torch.OutOfMemoryError``, or a RuntimeError that names an allocation failure."""
     if isinstance(error, torch.OutOfMemoryError):
         return True
-    return isinstance(error, RuntimeError) and "can't allocate memory" in str(error)
+    return isinstance(error, RuntimeError) and any(mark in str(error) for mark in OUT_OF_MEMORY_MARKS)
 
 
 def free_memory(device: torch.device, collect: bool = True) -> None:

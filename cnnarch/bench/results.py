@@ -101,6 +101,8 @@ class BenchRow:
     resident_bytes: int | None = None
     """Bytes live before the pass (weights, buffers, input)."""
     memory_method: str | None = None
+    compile_seconds: float | None = None
+    """With --compile: the first call (tracing and compiling), run before warm-up, never timed."""
     layers: LayerBreakdown | None = None
 
     @property

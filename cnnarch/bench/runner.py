@@ -9,6 +9,7 @@ anything is timed. Out of memory at one batch size becomes that row's result; th
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
@@ -17,29 +18,27 @@ from typing import Protocol
 import torch
 from torch import nn
 
-from cnnarch.api import analyze, dtype_of
+from cnnarch.api import analyze, dtype_of, resolve
 from cnnarch.bench import memory
 from cnnarch.bench.calibration import calibrate
-from cnnarch.bench.device import free_memory, is_out_of_memory, resolve_device, synchronize
+from cnnarch.bench.defaults import DEFAULT_MODELS
+from cnnarch.bench.device import free_memory, is_out_of_memory, resolve_device, synchronize, torch_build
 from cnnarch.bench.environment import environment
 from cnnarch.bench.layers import profile_layers
 from cnnarch.bench.results import ERROR, OUT_OF_MEMORY, BenchRow, BenchRun, Calibration
 from cnnarch.bench.roofline import bytes_moved, roofline
 from cnnarch.bench.stats import summarize
 from cnnarch.bench.timers import Budget, time_cpu, time_cuda
-from cnnarch.catalogue import build, get_spec, is_known
+from cnnarch.catalogue import is_known
 from cnnarch.errors import CnnarchError
 from cnnarch.report import Report
-
-DEFAULT_MODELS = (
-    "alexnet", "vgg16", "googlenet", "resnet18", "resnet50", "densenet121", "mobilenet-v2", "shufflenet-v2",
-)  # fmt: skip
-"""The lectures' milestones; names not (yet) in the catalogue are skipped."""
+from cnnarch.sources import Source
 
 PRECISION = "model and input cast to the dtype (.to(dtype)), no autocast"
 
 ModelRef = str | tuple[str, nn.Module]
-"""A catalogue name, or a display name with a ready module (used as it is, moved to the device)."""
+"""A model as the other commands take it (catalogue name, layer list or file, ``torchvision:``,
+``timm:``), or a display name with a ready module (used as it is, moved to the device)."""
 
 
 @dataclass(frozen=True)
@@ -134,8 +133,24 @@ def _cudnn_benchmark(device: torch.device):  # type: ignore[no-untyped-def]
         torch.backends.cudnn.benchmark = before
 
 
-def _name(ref: ModelRef) -> str:
-    return ref if isinstance(ref, str) else ref[0]
+@dataclass
+class Target:
+    """One model to benchmark: its display name, what the analysis traces, and where the real
+    module comes from (a resolved source, or a ready module)."""
+
+    name: str
+    analysed: str | nn.Module
+    source: Source | None = None
+    module: nn.Module | None = None
+
+
+def _target(ref: ModelRef) -> Target:
+    """Resolve a name now (a catalogue name, a layer list or file, ``torchvision:``/``timm:``), so
+    a bad one stops the run before anything is timed."""
+    if isinstance(ref, str):
+        source = resolve(ref)
+        return Target(source.name, ref, source=source)
+    return Target(ref[0], ref[1], module=ref[1])
 
 
 def _settings_dict(settings: BenchSettings, device: torch.device) -> dict[str, object]:
@@ -155,40 +170,66 @@ def run(
     observer = observer or _Silent()
     device = resolve_device(settings.device)
     dtype = dtype_of(settings.dtype)
-    if settings.compile and device.type == "cpu" and not hasattr(torch, "compile"):
-        raise CnnarchError("--compile needs torch 2.0 or later")
+    if settings.compile and not hasattr(torch, "compile"):
+        raise CnnarchError(f"--compile needs torch 2.0 or later: {torch_build()}")
     with ExitStack() as stack:
         stack.enter_context(_threads(settings.threads))
         stack.enter_context(_cudnn_benchmark(device))
+        targets = [_target(ref) for ref in models]
         reports = {}
-        for ref in models:
+        for target in targets:
             for batch in settings.batches:
-                observer.phase(_name(ref), batch, "analysis")
-                target = ref if isinstance(ref, str) else ref[1]
-                report = analyze(target, settings.input_size, batch=batch, dtype=settings.dtype)
-                reports[_name(ref), batch] = report
+                observer.phase(target.name, batch, "analysis")
+                report = analyze(target.analysed, settings.input_size, batch=batch, dtype=settings.dtype)
+                reports[target.name, batch] = report
         result = BenchRun(environment(device, settings.dtype), _settings_dict(settings, device), None)
         observer.started(result, len(models) * len(settings.batches))
         observer.phase("", 0, "calibration")
         result.calibration = calibration_for(device, dtype, settings.dtype)
-        for ref in models:
-            for row in _bench_model(ref, settings, device, dtype, reports, result.calibration, observer):
+        for target in targets:
+            for row in _bench_model(target, settings, device, dtype, reports, result.calibration, observer):
                 result.rows.append(row)
                 observer.finished(row)
         return result
 
 
-def _build(ref: ModelRef, device: torch.device) -> nn.Module:
-    if isinstance(ref, str):
+def _build(target: Target, device: torch.device, sample_shape: tuple[int, ...]) -> nn.Module:
+    """The real module on ``device``, freshly initialised, in eval mode."""
+    source = target.source
+    if source is None:
+        assert target.module is not None
+        module = target.module.to(device)
+    elif source.build_for is not None:  # a layer list: its layers' sizes follow the input shape
+        module = materialize(source.build_for(sample_shape), device)
+    elif source.factory is not None:
         with torch.device(device):
-            module = build(get_spec(ref))
+            module = source.factory()
     else:
-        module = ref[1].to(device)
+        module = materialize(source.module, device)
     return module.eval()
 
 
+def materialize(module: nn.Module, device: torch.device) -> nn.Module:
+    """Real tensors on ``device`` for a module built on the meta device: allocate them
+    (``to_empty``), then let each layer initialise its own (``reset_parameters``; batch norm
+    resets its running statistics too). Tensors of a module without one get N(0, 0.02²) weights
+    and zero buffers, never uninitialised memory (NaNs and denormals would distort the timings)."""
+    module = module.to_empty(device=device)
+    with torch.no_grad():
+        for sub in module.modules():
+            reset = getattr(sub, "reset_parameters", None)
+            if callable(reset):
+                reset()
+                continue
+            for tensor in sub.parameters(recurse=False):
+                tensor.normal_(0.0, 0.02)
+            for tensor in sub.buffers(recurse=False):
+                tensor.zero_()
+    return module
+
+
 def _bench_model(
-    ref: ModelRef,
+    target: Target,
     settings: BenchSettings,
     device: torch.device,
     dtype: torch.dtype,
@@ -196,14 +237,15 @@ def _bench_model(
     calibration: Calibration,
     observer: Observer,
 ):  # type: ignore[no-untyped-def]
-    name = _name(ref)
+    name = target.name
     observer.phase(name, settings.batches[0], "building")
     failure = None
     try:
-        model = _build(ref, device).to(dtype)
+        sample_shape = tuple(reports[name, settings.batches[0]].input_shape[1:])
+        model = _build(target, device, sample_shape).to(dtype)
         if settings.channels_last:
             model = model.to(memory_format=torch.channels_last)
-        runnable: Callable[[torch.Tensor], object] = torch.compile(model) if settings.compile else model
+        runnable: Callable[[torch.Tensor], object] = _compiled(model) if settings.compile else model
     except (RuntimeError, torch.OutOfMemoryError) as error:
         if not is_out_of_memory(error):
             raise
@@ -213,20 +255,53 @@ def _bench_model(
         for batch in settings.batches:
             yield BenchRow(name, batch, reports[name, batch].input_shape, OUT_OF_MEMORY, failure)
         return
+    compile_failure = None
     for batch in settings.batches:
         report = reports[name, batch]
         row = BenchRow(name, batch, report.input_shape)
+        if compile_failure is not None:
+            row.status, row.error = ERROR, compile_failure
+            yield row
+            continue
         try:
             _measure(row, model, runnable, report, settings, device, dtype, calibration, observer)
         except (RuntimeError, NotImplementedError) as error:  # OutOfMemoryError is a RuntimeError
             row.status = OUT_OF_MEMORY if is_out_of_memory(error) else ERROR
             row.error = _first_line(error)
             row.samples_ms, row.stats = [], None
+            if isinstance(error, CompileFailed):  # the toolchain, not the batch size: do not retry
+                compile_failure = f"{row.error} (at batch {batch})"
         if row.status != "ok":
             free_memory(device)  # outside the except block: its traceback held the tensors
         yield row
     del model, runnable
     free_memory(device, collect=False)
+
+
+class CompileFailed(RuntimeError):
+    """torch.compile could not compile the model (its first call failed)."""
+
+
+def _compiled(model: nn.Module) -> Callable[[torch.Tensor], object]:
+    """``torch.compile(model)``; compilation itself happens at the first call."""
+    try:
+        return torch.compile(model)
+    except RuntimeError as error:  # e.g. a Python version that TorchDynamo does not support yet
+        raise CnnarchError(f"--compile: torch.compile cannot run here: {_first_line(error)}") from None
+
+
+def _compile_first_call(forward: Callable[[], object], device: torch.device) -> float:
+    """Run the first call of a compiled model, where TorchDynamo traces it and the backend
+    compiles it (seconds; a new batch size may compile again): never part of the timings."""
+    started = time.perf_counter()
+    try:
+        forward()
+        synchronize(device)
+    except (RuntimeError, NotImplementedError) as error:
+        if is_out_of_memory(error):
+            raise
+        raise CompileFailed(f"torch.compile failed: {_first_line(error)}") from error
+    return time.perf_counter() - started
 
 
 def _first_line(error: BaseException) -> str:
@@ -254,6 +329,9 @@ def _measure(
 
     budget = Budget(settings.iters, settings.min_time)
     with torch.inference_mode():
+        if settings.compile:
+            observer.phase(row.model, row.batch, "compiling")
+            row.compile_seconds = _compile_first_call(forward, device)
         observer.phase(row.model, row.batch, "warm-up")
         for _ in range(settings.warmup):
             forward()

@@ -4,6 +4,7 @@ against the device's calibrated peak (a roofline view)."""
 from __future__ import annotations
 
 import io
+import logging
 import os
 from enum import Enum
 from pathlib import Path
@@ -20,13 +21,14 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from cnnarch.bench.defaults import DEFAULT_MODELS
 from cnnarch.cli.console import err, out, write
 from cnnarch.errors import CnnarchError
 
 if TYPE_CHECKING:
     from cnnarch.bench.results import BenchRow, BenchRun
 
-NAMES_HELP = "Catalogue names (see 'cnnarch list'); none: the lectures' milestones that are catalogued."
+NAMES_HELP = f"Catalogue names (see 'cnnarch list'). None: {', '.join(DEFAULT_MODELS)}."
 INPUT_HELP = "Input size: 224 (square, default channels), 224x224, or CxHxW such as 3x224x224."
 
 
@@ -80,22 +82,35 @@ def bench(
         str | None, typer.Option("--input", "-i", help=INPUT_HELP, show_default="the model's default")
     ] = None,
     dtype: Annotated[
-        str, typer.Option("--dtype", help="fp32, fp16 or bf16 (model and input are cast; no autocast).")
+        str,
+        typer.Option(
+            "--dtype", help="fp32, fp16 or bf16: weights and input are cast with .to(dtype); no autocast."
+        ),
     ] = "fp32",
     channels_last: Annotated[
         bool, typer.Option("--channels-last", help="Model and input in channels-last memory format.")
     ] = False,
-    compile: Annotated[bool, typer.Option("--compile", help="Run torch.compile(model).")] = False,
+    compile: Annotated[
+        bool,
+        typer.Option(
+            "--compile", help="Time torch.compile(model); its first call (compilation) is not timed."
+        ),
+    ] = False,
     warmup: Annotated[int, typer.Option("--warmup", min=0, help="Untimed iterations first.")] = 3,
     iters: Annotated[
         int | None, typer.Option("--iters", min=1, help="Timed iterations (instead of --min-time).")
     ] = None,
     min_time: Annotated[
         float | None,
-        typer.Option("--min-time", help="Seconds of timed iterations (at least 5).", show_default="1.0"),
+        typer.Option(
+            "--min-time", help="Seconds of timed iterations (and at least 5 iterations).", show_default="1.0"
+        ),
     ] = None,
     threads: Annotated[
-        int | None, typer.Option("--threads", min=1, help="CPU threads.", show_default="torch's default")
+        int | None,
+        typer.Option(
+            "--threads", min=1, help="CPU threads (torch.set_num_threads).", show_default="torch's default"
+        ),
     ] = None,
     layers: Annotated[
         bool, typer.Option("--layers", help="Per-layer time from torch.profiler, next to each layer's MACs.")
@@ -112,24 +127,33 @@ def bench(
     the same dtype), arithmetic intensity against the ridge point (compute- or memory-bound), and
     peak memory.
 
-    Progress goes to stderr, results to stdout. Out of memory at a batch size is reported in its
-    row and the run goes on; Ctrl-C prints the rows finished so far.
+    Progress goes to stderr, results to stdout.
+    Out of memory at a batch size is reported in its row and the run goes on.
+    Ctrl-C prints the rows finished so far.
 
     Examples:
 
-      cnnarch bench resnet50 --device cpu --batch 1,8 --threads 4
+      cnnarch bench resnet18 lenet5 --batch 1,8 --iters 20
+
+      cnnarch bench resnet50 --device cpu --threads 4 --min-time 3
 
       cnnarch bench --device cuda --batch 1,32,128 --dtype fp16 --channels-last
 
+      cnnarch bench resnet50 --device cuda:1 --compile --warmup 10
+
       cnnarch bench resnet50 --layers --top 5
 
-      cnnarch bench alexnet vgg16 --format json -o results.json
+      cnnarch bench alexnet vgg16 --input 3x256x256 --format json -o results.json
+
+      cnnarch bench mobilenet-v2 --batch 1,16 --format csv
     """
     if iters is not None and min_time is not None:
         raise CnnarchError("give --iters or --min-time, not both")
     # Kineto (the profiler behind the CPU memory figure and --layers) logs to stderr from C++;
     # the level is read when torch loads, so set it before the first torch import.
     os.environ.setdefault("KINETO_LOG_LEVEL", "6")
+    if compile:  # Inductor's C++ toolchain probe warns about CUDA_HOME even for a CPU run
+        logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
     from cnnarch.bench import runner
 
     batches = parse_batches(batch)
