@@ -146,3 +146,29 @@ def test_interrupt_prints_the_finished_rows_and_exits_130(monkeypatch):
     assert data["interrupted"] is True
     assert [(r["batch"], r["status"]) for r in data["results"]] == [(1, "ok")]
     assert "interrupted: 1 row(s) finished" in err
+
+
+def test_kwargs_reach_the_builder_and_the_analysis():
+    code, out, err = run("bench", "lenet5", "--kwargs", '{"num_classes": 3}', "-f", "json", *FAST)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["settings"]["options"] == {"num_classes": 3}
+    assert data["results"][0]["flops"] == analyze("lenet5", num_classes=3).totals.flops
+    assert data["results"][0]["flops"] != analyze("lenet5").totals.flops
+
+
+def test_a_model_file_is_benchmarked(tmp_path):
+    source = tmp_path / "net.py"
+    source.write_text(
+        "from torch import nn\n"
+        "class Net(nn.Sequential):\n"
+        "    def __init__(self, width=4):  # 3x6x6 -> width x 4 x 4\n"
+        "        super().__init__(nn.Conv2d(3, width, 3), nn.ReLU(),\n"
+        "                         nn.Flatten(), nn.Linear(16 * width, 2))\n"
+    )
+    model = f"{source}:Net"
+    code, out, err = run("bench", model, "--input", "3x6x6", "--kwargs", '{"width": 5}', "-f", "json", *FAST)
+    assert code == 0, err
+    row = json.loads(out)["results"][0]
+    assert row["model"] == "net:Net" and row["status"] == "ok"
+    assert row["flops"] == analyze(model, "3x6x6", width=5).totals.flops

@@ -12,8 +12,8 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass
-from typing import Protocol
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
 
 import torch
 from torch import nn
@@ -56,6 +56,8 @@ class BenchSettings:
     layers: bool = False
     top_k: int = 10
     layer_iters: int = 3
+    options: dict[str, Any] = field(default_factory=dict)
+    """The builder's keywords for every named model (``--kwargs``: num_classes, ...)."""
 
     def check(self) -> None:
         if not self.batches or any(b < 1 for b in self.batches):
@@ -144,11 +146,11 @@ class Target:
     module: nn.Module | None = None
 
 
-def _target(ref: ModelRef) -> Target:
+def _target(ref: ModelRef, options: dict[str, Any]) -> Target:
     """Resolve a name now (a catalogue name, a layer list or file, ``torchvision:``/``timm:``), so
     a bad one stops the run before anything is timed."""
     if isinstance(ref, str):
-        source = resolve(ref)
+        source = resolve(ref, **options)
         return Target(source.name, ref, source=source)
     return Target(ref[0], ref[1], module=ref[1])
 
@@ -175,12 +177,15 @@ def run(
     with ExitStack() as stack:
         stack.enter_context(_threads(settings.threads))
         stack.enter_context(_cudnn_benchmark(device))
-        targets = [_target(ref) for ref in models]
+        targets = [_target(ref, settings.options) for ref in models]
         reports = {}
         for target in targets:
             for batch in settings.batches:
                 observer.phase(target.name, batch, "analysis")
-                report = analyze(target.analysed, settings.input_size, batch=batch, dtype=settings.dtype)
+                options = settings.options if isinstance(target.analysed, str) else {}
+                report = analyze(
+                    target.analysed, settings.input_size, batch=batch, dtype=settings.dtype, **options
+                )
                 reports[target.name, batch] = report
         result = BenchRun(environment(device, settings.dtype), _settings_dict(settings, device), None)
         observer.started(result, len(models) * len(settings.batches))

@@ -22,13 +22,16 @@ from rich.progress import (
 )
 
 from cnnarch.bench.defaults import DEFAULT_MODELS
-from cnnarch.cli.console import err, out, write
+from cnnarch.cli.console import err, out, parse_kwargs, write
 from cnnarch.errors import CnnarchError
 
 if TYPE_CHECKING:
     from cnnarch.bench.results import BenchRow, BenchRun
 
-NAMES_HELP = f"Catalogue names (see 'cnnarch list'). None: {', '.join(DEFAULT_MODELS)}."
+NAMES_HELP = (
+    "Models: catalogue names (see 'cnnarch list'), quoted layer lists or layer-list files, file.py:Class, "
+    f"torchvision:NAME, timm:NAME. None: {', '.join(DEFAULT_MODELS)}."
+)
 INPUT_HELP = "Input size: 224 (square, default channels), 224x224, or CxHxW such as 3x224x224."
 
 
@@ -116,6 +119,10 @@ def bench(
         bool, typer.Option("--layers", help="Per-layer time from torch.profiler, next to each layer's MACs.")
     ] = False,
     top: Annotated[int, typer.Option("--top", min=1, help="Layers shown with --layers.")] = 10,
+    kwargs: Annotated[
+        str | None,
+        typer.Option("--kwargs", help="Keywords for the models' builders, as JSON: '{\"num_classes\": 10}'."),
+    ] = None,
     fmt: Annotated[BenchFormat, typer.Option("--format", "-f", help="Output format.")] = BenchFormat.table,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the results to this file instead of stdout.")
@@ -146,6 +153,8 @@ def bench(
       cnnarch bench alexnet vgg16 --input 3x256x256 --format json -o results.json
 
       cnnarch bench mobilenet-v2 --batch 1,16 --format csv
+
+      cnnarch bench my_net.py:SmallNet "conv 64 k3 > relu > gap > flatten > fc 10" --input 3x32x32
     """
     if iters is not None and min_time is not None:
         raise CnnarchError("give --iters or --min-time, not both")
@@ -163,7 +172,7 @@ def bench(
     settings = runner.BenchSettings(
         device=device, batches=batches, input_size=input, dtype=dtype, channels_last=channels_last,
         compile=compile, warmup=warmup, iters=iters, min_time=1.0 if min_time is None else min_time,
-        threads=threads, layers=layers, top_k=top,
+        threads=threads, layers=layers, top_k=top, options=parse_kwargs(kwargs),
     )  # fmt: skip
     bar = ProgressBar(err)
     try:
