@@ -65,6 +65,10 @@ InputSize = str | int | tuple[int, ...] | None
 """``227``, ``"227x227"``, ``"3x227x227"``, a (C, H, W) tuple, or None for the model's default."""
 
 
+def _floating_tensors(module: nn.Module) -> list[torch.Tensor]:
+    return [t for t in (*module.parameters(), *module.buffers()) if t.is_floating_point()]
+
+
 def trace_source(
     source: Source,
     input_size: InputSize | list[InputSize] = None,
@@ -101,7 +105,8 @@ def trace_source(
     if source.build_for is not None:
         source.module = source.build_for(shape)
     torch_dtype = dtype_of(dtype)
-    source.module.to(torch_dtype)
+    if any(t.dtype != torch_dtype for t in _floating_tensors(source.module)):
+        source.module.to(torch_dtype)  # a few ms for a large model: only when a dtype changes
     specs = [
         (shape, input_dtype(first_dtype, torch_dtype)),
         *((s, input_dtype(d, torch_dtype)) for s, d in extras),

@@ -91,6 +91,19 @@ def output_size(w: Window, size: int, axis: int, axis_name: str = "W") -> AxisFo
     return AxisFormula(x, general, sub, exact, result, rounding, note)
 
 
+def output_length(w: Window, size: int, axis: int) -> int:
+    """``output_size(w, size, axis).result`` in integer arithmetic, without the working: the
+    trace needs it for every window, and the exact fractions and texts cost more than the op."""
+    f, s, p, d = w.kernel[axis], w.stride[axis], w.padding[axis], w.dilation[axis]
+    if w.kind == "tconv":
+        return (size - 1) * s - 2 * p + d * (f - 1) + (w.output_padding[axis] if w.output_padding else 0) + 1
+    numerator = size + 2 * p - d * (f - 1) - 1
+    if not w.ceil_mode:
+        return numerator // s + 1
+    result = -(-numerator // s) + 1
+    return result - 1 if (result - 1) * s >= size + p else result
+
+
 def output_sizes(w: Window, sizes: tuple[int, ...]) -> list[AxisFormula]:
     names = axis_names(len(sizes))
     return [output_size(w, size, i, names[i]) for i, size in enumerate(sizes)]

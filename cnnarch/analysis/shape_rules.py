@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from cnnarch.analysis.formulas import output_size
+from cnnarch.analysis.formulas import output_length
 from cnnarch.analysis.ops import Window, expand
 
 Shortcut = Callable[..., Any]
@@ -38,7 +38,7 @@ def _empty(
 
 
 def _window_out(w: Window, sizes: tuple[int, ...]) -> tuple[int, ...] | None:
-    out = tuple(output_size(w, n, i).result for i, n in enumerate(sizes))
+    out = tuple(output_length(w, n, i) for i, n in enumerate(sizes))
     return out if min(out) >= 1 else None
 
 

@@ -123,15 +123,17 @@ class TraceBuilder:
         self._alive: list[torch.Tensor] = []  # keeps python ids unique for the whole trace
         self._storages = 0
         self._call_counts: dict[int, int] = {}
-        self._paths = {id(m): p for p, m in model.named_modules(remove_duplicate=True)}
+        named = list(model.named_modules(remove_duplicate=True))
+        self.module_objects = [m for _, m in named]
+        self._paths = {id(m): p for p, m in named}
         self.modules = {
-            p: ModuleInfo(path=p, type=type(m).__name__, config=module_config(m))
-            for p, m in model.named_modules(remove_duplicate=True)
+            p: ModuleInfo(path=p, type=type(m).__name__, config=module_config(m)) for p, m in named
         }
-        for name_, p in model.named_parameters(remove_duplicate=True):
-            self._register(p, "param", name_)
-        for name_, b in model.named_buffers(remove_duplicate=True):
-            self._register(b, "buffer", name_)
+        with torch._C.DisableTorchFunction():  # reading .shape here need not go through modes
+            for name_, p in model.named_parameters(remove_duplicate=True):
+                self._register(p, "param", name_)
+            for name_, b in model.named_buffers(remove_duplicate=True):
+                self._register(b, "buffer", name_)
         self.inputs: list[int] = []
         self.outputs: list[int] = []
         self._packed: list[tuple[int, int]] = []
@@ -214,7 +216,10 @@ class TraceBuilder:
         if isinstance(value, torch.Tensor):
             return TensorRef(self.ref(value))
         if isinstance(value, list | tuple):
-            return type(value)(self._to_refs(v) for v in value)
+            for v in value:
+                if isinstance(v, torch.Tensor | list | tuple):
+                    return type(value)(self._to_refs(v) for v in value)
+            return list(value) if isinstance(value, list) else value  # sizes, strides: no tensor
         return value
 
     def record(self, func: torch._ops.OpOverload, args: tuple[Any, ...], kwargs: dict[str, Any]) -> OpRecord:
@@ -236,7 +241,9 @@ class TraceBuilder:
             if isinstance(value, TensorRef):
                 inputs.append(value.id)
             elif isinstance(value, list | tuple):
-                inputs.extend(v.id for v in value if isinstance(v, TensorRef))
+                for v in value:
+                    if isinstance(v, TensorRef):
+                        inputs.append(v.id)
         return OpRecord(
             index=len(self.ops),
             target=info.target,
@@ -341,6 +348,10 @@ def _schema_info(func: torch._ops.OpOverload) -> _SchemaInfo:
 
 
 def _tensors(tree: Any) -> list[torch.Tensor]:
+    if isinstance(tree, torch.Tensor):
+        return [tree]
+    if isinstance(tree, tuple | list) and all(isinstance(x, torch.Tensor) for x in tree):
+        return list(tree)  # the usual module arguments and outputs, without walking a pytree
     return [x for x in pytree.tree_leaves(tree) if isinstance(x, torch.Tensor)]
 
 
@@ -418,16 +429,11 @@ class _FunctionMode(TorchFunctionMode):
             name = _FUNCTION_NAMES.get(func)
             if name is None:
                 name = _FUNCTION_NAMES[func] = resolve_name(func) or repr(func)
+            inputs = [b if b is not None else builder.ref(t) for b, t in zip(before, tensors, strict=True)]
+            outputs = [builder.ref(t) for t in _tensors(out)]
+            call = builder.stack[-1] if builder.stack else None
             builder.functions.append(
-                FunctionCall(
-                    index=len(builder.functions),
-                    name=name,
-                    call=builder.stack[-1] if builder.stack else None,
-                    inputs=[b if b is not None else builder.ref(t) for b, t in zip(before, tensors, strict=True)],
-                    outputs=[builder.ref(t) for t in ([out] if isinstance(out, torch.Tensor) else _tensors(out))],
-                    first_op=start,
-                    end_op=len(builder.ops),
-                )
+                FunctionCall(len(builder.functions), name, call, inputs, outputs, start, len(builder.ops))
             )
         return out
 
@@ -453,7 +459,8 @@ def trace_module(
     builder = TraceBuilder(model, name)
     for t in inputs:
         builder.add_input(t)
-    model.train(train)
+    if any(m.training != train for m in builder.module_objects):
+        model.train(train)
     hooks = torch.nn.modules.module
     with ExitStack() as stack:
         stack.enter_context(torch.set_grad_enabled(grad))
