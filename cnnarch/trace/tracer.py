@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch.overrides import TorchFunctionMode, resolve_name
 from torch.utils import _pytree as pytree
+from torch.utils._device import _device_constructors
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from cnnarch.errors import CnnarchError
@@ -408,14 +409,21 @@ class _FunctionMode(TorchFunctionMode):
     PyTorch takes this mode off its stack while ``__torch_function__`` runs, so calls made
     inside a function (``F.local_response_norm`` calling ``Tensor.mul``) are not seen: every
     operation belongs to the outermost call, and calls never nest.
+
+    With ``device``, tensor constructors called without one get it, as inside
+    ``with torch.device(device)`` but without a second Python mode on every call.
     """
 
-    def __init__(self, builder: TraceBuilder) -> None:
+    def __init__(self, builder: TraceBuilder, device: torch.device | str | None = None) -> None:
         super().__init__()
         self.builder = builder
+        self.device = device
+        self.constructors = _device_constructors() if device is not None else frozenset()
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
         kwargs = kwargs or {}
+        if func in self.constructors and kwargs.get("device") is None:
+            kwargs["device"] = self.device
         builder = self.builder
         start = len(builder.ops)
         tensors = _tensor_args(args, kwargs)
@@ -446,6 +454,7 @@ def trace_module(
     grad: bool = False,
     shortcuts: Mapping[str, Callable[..., Any]] | None = None,
     train: bool = False,
+    device: torch.device | str | None = None,
 ) -> Trace:
     """Run ``model(*inputs)`` once in eval mode and return the record of what ran.
 
@@ -455,6 +464,7 @@ def trace_module(
 
     ``grad=True`` also records which tensors autograd saves for the backward pass (and which
     operation's backward releases them); ``train=True`` runs the model in training mode.
+    ``device`` is the device of tensors the model creates without naming one (``meta``).
     """
     builder = TraceBuilder(model, name)
     for t in inputs:
@@ -472,7 +482,7 @@ def trace_module(
         if grad:
             stack.enter_context(torch.autograd.graph.saved_tensors_hooks(builder.pack, lambda t: t))
         stack.enter_context(_RecordingMode(builder, check, shortcuts or {}))
-        stack.enter_context(_FunctionMode(builder))
+        stack.enter_context(_FunctionMode(builder, device))
         try:
             out = model(*inputs)
         except (TraceFailure, CnnarchError):
