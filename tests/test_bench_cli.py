@@ -39,7 +39,18 @@ def lenet_json() -> dict:
 
 def test_json_carries_the_environment_and_settings(lenet_json):
     env = lenet_json["environment"]
-    for key in ("torch", "device", "device_name", "cuda", "cudnn", "threads", "dtype", "date", "python"):
+    for key in (
+        "torch",
+        "device",
+        "device_name",
+        "cuda",
+        "cudnn",
+        "threads",
+        "dtype",
+        "date",
+        "python",
+        "load_average",
+    ):
         assert key in env
     assert env["torch"] == torch.__version__ and env["device"] == "cpu" and env["dtype"] == "fp32"
     settings = lenet_json["settings"]

@@ -43,6 +43,7 @@ def environment(device: torch.device, dtype: str) -> dict[str, Any]:
         "device_name": device_name(device),
         "cpu": cpu_name(),
         "cpu_count": os.cpu_count(),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "threads": torch.get_num_threads(),
         "interop_threads": torch.get_num_interop_threads(),
         "dtype": dtype,

@@ -113,6 +113,12 @@ def footer_lines(run: BenchRun) -> list[str]:
         + ("; channels-last" if settings["channels_last"] else "")
         + ("; torch.compile" if settings["compile"] else "")
     )
+    load = run.environment.get("load_average")
+    if load:
+        lines.append(
+            f"Load average {load[0]:.2f} (1 min) on {run.environment.get('cpu_count')} CPUs as the run "
+            "started: other processes share the cores"
+        )
     compiled = [f"{row.model} batch {row.batch} {row.compile_seconds:.1f} s" for row in run.rows
                 if row.compile_seconds is not None]  # fmt: skip
     if compiled:
