@@ -43,7 +43,7 @@ class Zoo(nn.Module):
                 nn.Sigmoid(),
             ]
         )
-        self.maxpool = nn.MaxPool2d(2)
+        self.maxpool = nn.MaxPool2d(2, return_indices=True)
         self.avgpool = nn.AvgPool2d(3, 1, 1)
         self.lrn = nn.LocalResponseNorm(3)
         self.tconv = nn.ConvTranspose2d(16, 8, 2, stride=2)
@@ -63,7 +63,8 @@ class Zoo(nn.Module):
             x = act(x)
         x = F.relu(x) + torch.relu(x) + x.relu()
         x = torch.mul(torch.add(x, x), 0.5)
-        x = self.lrn(self.avgpool(self.ln(self.gn(self.maxpool(x)))))
+        x, _ = self.maxpool(x)
+        x = self.lrn(self.avgpool(self.ln(self.gn(x))))
         y = self.tconv(x)
         y = self.up(y) + self.up_bilinear(y)
         y = F.max_pool2d(F.interpolate(y, size=(8, 8), mode="nearest"), 2)
@@ -112,7 +113,10 @@ def test_ptflops_preset_names_the_functions_ptflops_patches():
     # F.linear's patch is commented out in ptflops; Tensor.add/mul/matmul are taken for operators.
     patched -= {"torch.nn.functional.linear", "torch.Tensor.add", "torch.Tensor.mul", "torch.Tensor.matmul"}
     preset = {n for r in conventions.PTFLOPS.rules if r.on == "function" for n in r.names}
-    assert preset == patched
+    # return_indices=True: the patched F.max_pool2d reaches PyTorch as max_pool2d_with_indices
+    indices = {n for n in preset if n.endswith("_with_indices")}
+    assert {n.removesuffix("_with_indices") for n in indices} <= patched
+    assert preset - indices == patched
     hooked = {m.__name__ for m in ptflops_ops.MODULES_MAPPING}
     ours = {n for r in conventions.PTFLOPS.rules if r.on == "module" for n in r.names}
     assert ours <= hooked

@@ -213,6 +213,12 @@ PTFLOPS = Convention(
             "function input",
             "pool",
         ),
+        # F.max_pool2d(..., return_indices=True) reaches PyTorch as max_pool2d_with_indices
+        _function(
+            _fn(_nd("max_pool{}d_with_indices", "adaptive_max_pool{}d_with_indices")),
+            "function input",
+            "pool",
+        ),
         _function(_fn("softmax"), "function input", "softmax"),
         _function(_fn("upsample interpolate"), "function output", "upsample"),
         _function(
@@ -231,6 +237,8 @@ PTFLOPS = Convention(
         "F.interpolate with a fractional scale_factor: ptflops counts input elements x scale^2 "
         "(a float), cnnarch the output elements",
         "torch.addmm/baddbmm: the bias term assumes beta != 0",
+        "F.max_pool2d_with_indices called directly (not patched by ptflops) is taken for "
+        "F.max_pool2d(..., return_indices=True), which is",
         "recurrent modules, nn.MultiheadAttention, DeformConv2d and timm Attention have ptflops "
         "rules that are not reproduced",
     ),
