@@ -18,8 +18,15 @@ app = typer.Typer(
         "arithmetic, parameters, MACs, receptive fields and memory.\n\n"
         "Examples:\n\n"
         "  cnnarch summary alexnet --input 227\n\n"
-        "  cnnarch summary resnet50 --format json\n\n"
-        "  cnnarch list 'resnet*'"
+        "  cnnarch summary resnet50 --memory --batch 32 --format json\n\n"
+        "  cnnarch explain alexnet --layers conv1,pool1\n\n"
+        "  cnnarch calc conv 227 -k 11 -s 4 --in-channels 3 --filters 96\n\n"
+        "  cnnarch compare vgg16 googlenet resnet50 --plot chart.png\n\n"
+        "  cnnarch flops resnet50 --vs fvcore,thop\n\n"
+        "  cnnarch bench resnet18 --batch 1,8\n\n"
+        "  cnnarch list 'resnet*'\n\n"
+        "Every command takes a catalogue name, a layer list, path/to/file.py:Class, torchvision:NAME or "
+        "timm:NAME. Exit codes: 0 done, 2 a problem with the request (one line on stderr), 1 a bug."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -44,31 +51,59 @@ def _root(
     """cnnarch: a calculator and analyzer for CNN architectures."""
 
 
-def _register() -> None:
-    from cnnarch.cli import compare_cmd, list_cmd, summary_cmd
+COMMANDS: dict[str, tuple[str, str]] = {
+    "summary": ("cnnarch.cli.summary_cmd:summary",
+                "Layer by layer: output shapes with formulas, parameters, MACs, receptive fields, memory."),
+    "list": ("cnnarch.cli.list_cmd:list_models",
+             "The catalogue: papers, default inputs, published figures, deviations."),
+    "compare": ("cnnarch.cli.compare_cmd:compare",
+                "Architectures side by side, the best value in each row marked; --plot draws the chart."),
+    "explain": ("cnnarch.cli.explain_cmd:explain",
+                "Exam-style worked answers for each layer: formula, numbers substituted, result."),
+    "calc": ("cnnarch.cli.calc_cmd:app",
+             "One computation, worked: conv, pool, tconv, fc, rf, stack, factorize, bottleneck, gap."),
+    "bench": ("cnnarch.cli.bench_cmd:bench",
+              "Forward-pass latency on CPU or CUDA: statistics, throughput, a roofline view."),
+    "flops": ("cnnarch.cli.flops_cmd:flops",
+              "Operation counts under fvcore's, thop's, ptflops', torchinfo's and torch's rules, "
+              "beside the tools themselves."),
+}  # fmt: skip
+"""Command name → (``module:object``, one-line help): a function, or a Typer app of subcommands."""
 
-    app.command("summary")(summary_cmd.summary)
-    app.command("list")(list_cmd.list_models)
-    app.command("compare")(compare_cmd.compare)
-    from cnnarch.cli import calc_cmd, explain_cmd
-
-    app.command("explain")(explain_cmd.explain)
-    app.add_typer(calc_cmd.app, name="calc")
-    from cnnarch.cli import bench_cmd
-
-    app.command("bench")(bench_cmd.bench)
-    from cnnarch.cli import flops_cmd
-
-    app.command("flops")(flops_cmd.flops)
+_registered: set[str] = set()
 
 
-_register()
+def register(only: str | None = None) -> None:
+    """Add the commands to the app: all of them, or just the one about to run (so that
+    ``cnnarch list`` does not import what ``bench`` or ``compare`` need)."""
+    import importlib
+
+    for name in COMMANDS:
+        if name in _registered or (only is not None and name != only):
+            continue
+        target, short_help = COMMANDS[name]
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if isinstance(command, typer.Typer):
+            app.add_typer(command, name=name, short_help=short_help)
+        else:
+            app.command(name, short_help=short_help)(command)
+        _registered.add(name)
+    order = list(COMMANDS)
+    app.registered_commands.sort(key=lambda c: order.index(c.name) if c.name in order else len(order))
+    app.registered_groups.sort(key=lambda g: order.index(g.name) if g.name in order else len(order))
+
+
+def _command_in(argv: list[str]) -> str | None:
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in COMMANDS else None
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: user errors exit 2 with one line on stderr, bugs exit 1."""
     from cnnarch.cli.console import err
 
+    register(only=_command_in(sys.argv[1:] if argv is None else argv))
     try:
         app(args=argv)  # usage errors (exit 2), --help and Exit are handled inside
     except CnnarchError as error:
