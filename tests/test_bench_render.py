@@ -73,3 +73,12 @@ def test_layers_title_is_one_line_however_narrow_the_table():
     assert f"tiny, batch 1: top 1 of 4 layers by time ({breakdown.source})" in lines
     conv = next(line for line in lines if "conv1" in line)
     assert "1.50" in conv and "75.0%" in conv and "1.00M" in conv and "0.75x" in conv
+
+
+def test_the_load_average_is_shown_and_a_busy_machine_said_so():
+    run = make_run()
+    run.environment = {**ENV, "cpu_count": 2, "load_average": [0.12, 0.3, 0.4]}
+    assert "Load average 0.12 (1 min) on 2 CPUs as the run started" in render.footer_lines(run)
+    run.environment["load_average"] = [1.7, 1.0, 1.0]
+    line = "Load average 1.70 (1 min) on 2 CPUs as the run started: other processes share the cores"
+    assert line in render.footer_lines(run)

@@ -19,6 +19,8 @@ COLUMNS = [
     "img/s", "FLOPs", "FLOP/s", "% peak", "FLOP/B", "Bound", "Peak mem",
 ]  # fmt: skip
 LEFT = {"Model", "Input", "Bound"}
+BUSY_LOAD = 0.5
+"""A 1-minute load average from which the footer says that other processes share the cores."""
 
 CSV_COLUMNS = [
     "model", "batch", "input_shape", "status", "error", "n", "median_ms", "mean_ms", "p10_ms", "p90_ms",
@@ -115,9 +117,10 @@ def footer_lines(run: BenchRun) -> list[str]:
     )
     load = run.environment.get("load_average")
     if load:
+        cpus = run.environment.get("cpu_count")
         lines.append(
-            f"Load average {load[0]:.2f} (1 min) on {run.environment.get('cpu_count')} CPUs as the run "
-            "started: other processes share the cores"
+            f"Load average {load[0]:.2f} (1 min) on {cpus} CPUs as the run started"
+            + (": other processes share the cores" if load[0] >= BUSY_LOAD else "")
         )
     compiled = [f"{row.model} batch {row.batch} {row.compile_seconds:.1f} s" for row in run.rows
                 if row.compile_seconds is not None]  # fmt: skip
