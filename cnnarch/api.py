@@ -31,8 +31,7 @@ def resolve(model: str | nn.Module, **options: Any) -> Source:
     catalogue name or anything else a resolver in ``cnnarch.sources`` recognises, or a copy of
     a user's module."""
     if isinstance(model, nn.Module):
-        with torch.device("meta"):
-            module = copy.deepcopy(model).to("meta")
+        module = to_meta(copy.deepcopy(model, _lazy_memo(model)))
         return Source(module, type(model).__name__, None, origin="module")
     return resolve_text(model, {k: v for k, v in options.items() if v is not None})
 
@@ -105,13 +104,17 @@ def trace_source(
     if source.build_for is not None:
         source.module = source.build_for(shape)
     torch_dtype = dtype_of(dtype)
-    if any(t.dtype != torch_dtype for t in _floating_tensors(source.module)):
-        source.module.to(torch_dtype)  # a few ms for a large model: only when a dtype changes
     specs = [
         (shape, input_dtype(first_dtype, torch_dtype)),
         *((s, input_dtype(d, torch_dtype)) for s, d in extras),
     ]
     inputs = [torch.empty((batch, *s), device="meta", dtype=d) for s, d in specs]
+    try:
+        _materialize_lazy(source.module, [torch.empty((1, *s), device="meta", dtype=d) for s, d in specs])
+    except TraceFailure as failure:
+        raise _explain(failure, source, shape) from failure
+    if any(t.dtype != torch_dtype for t in _floating_tensors(source.module)):
+        source.module.to(torch_dtype)  # a few ms for a large model: only when a dtype changes
     checks = ShapeChecks(source.default_input)
     try:
         try:  # device="meta": tensors the model creates go there (cheaper than torch.device("meta"))
@@ -147,6 +150,56 @@ def trace_source(
 
 
 _META_LIMITS = ("meta tensor", "'meta' backend", "meta backend", "data-dependent", "data dependent", "item()")
+
+
+def _fresh_lazy(value: Any) -> Any:
+    kind = (
+        nn.parameter.UninitializedParameter
+        if isinstance(value, nn.parameter.UninitializedParameter)
+        else nn.parameter.UninitializedBuffer
+    )
+    return kind(value.requires_grad, "meta", value.dtype)
+
+
+def _lazy_memo(module: nn.Module) -> dict[int, Any]:
+    """``copy.deepcopy`` cannot copy an uninitialised buffer: give it fresh ones instead."""
+    return {
+        id(value): _fresh_lazy(value)
+        for owner in module.modules()
+        for table in (owner._parameters, owner._buffers)
+        for value in table.values()
+        if isinstance(value, nn.parameter.UninitializedTensorMixin)
+    }
+
+
+def to_meta(module: nn.Module) -> nn.Module:
+    """Move a module to the meta device; lazy parameters (``nn.LazyLinear``) stay lazy there, so
+    their first forward pass creates them on meta too."""
+    lazy = nn.parameter.UninitializedTensorMixin
+    pending = [
+        (owner, table, name, value)
+        for owner in module.modules()
+        for table in (owner._parameters, owner._buffers)
+        for name, value in table.items()
+        if isinstance(value, lazy)
+    ]
+    module.to("meta")
+    for _owner, table, name, value in pending:
+        table[name] = _fresh_lazy(value)
+    return module
+
+
+def _materialize_lazy(module: nn.Module, inputs: list[torch.Tensor]) -> None:
+    """``nn.LazyLinear`` and friends get their shapes from a first forward pass: run one on the
+    meta device (with the input's dtype) before the recorded one."""
+    if not any(isinstance(p, nn.parameter.UninitializedParameter) for p in module.parameters()):
+        return
+    module.to(inputs[0].dtype if inputs[0].is_floating_point() else torch.float32)
+    with torch.device("meta"), torch.no_grad():
+        try:
+            module(*inputs)
+        except Exception as error:  # reported like any other failure of the model
+            raise TraceFailure(error, None, None) from error
 
 
 def needs_real_data(error: BaseException) -> bool:

@@ -62,3 +62,14 @@ def test_analyze_a_module_in_memory_leaves_it_untouched():
 def test_unknown_attribute():
     with pytest.raises(AttributeError):
         cnnarch.nothing  # noqa: B018
+
+
+def test_lazy_modules_get_their_shapes_from_the_input():
+    model = nn.Sequential(nn.LazyConv2d(8, 3), nn.LazyBatchNorm2d(), nn.Flatten(), nn.LazyLinear(10))
+    report = analyze(model, (3, 16, 16))
+    materialised = nn.Sequential(
+        nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.Flatten(), nn.Linear(8 * 14 * 14, 10)
+    )
+    assert report.totals.params == sum(p.numel() for p in materialised.parameters())
+    assert [layer.params for layer in report.layers] == [224, 16, 0, 15690]
+    assert isinstance(model[0].weight, nn.parameter.UninitializedParameter)  # the user's copy stays lazy
