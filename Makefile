@@ -23,8 +23,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check cnnarch tests benchmarks
-	$(BIN)/ruff format --check cnnarch tests benchmarks
+	$(BIN)/ruff check cnnarch tests benchmarks scripts
+	$(BIN)/ruff format --check cnnarch tests benchmarks scripts
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
