@@ -85,7 +85,10 @@ def categories_table(comparison: Comparison) -> Table:
 def print_comparison(comparison: Comparison, console: Console) -> None:
     console.print(tools_table(comparison))
     console.print(categories_table(comparison))
-    console.print(f"cnnarch traced and counted under every rule set in {comparison.cnnarch_seconds:.2f} s")
+    console.print(
+        f"cnnarch traced and counted under every rule set in {comparison.cnnarch_seconds:.2f} s "
+        "(like each tool's time above, a first call in this process: imports and set-up included)"
+    )
     if comparison.unknown_ops:
         ops = ", ".join(f"{k} x{v}" for k, v in sorted(comparison.unknown_ops.items()))
         console.print(f"Ops without a rule (not counted, not zero): {ops}", highlight=False)
