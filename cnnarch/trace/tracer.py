@@ -131,10 +131,12 @@ class TraceBuilder:
             p: ModuleInfo(path=p, type=type(m).__name__, config=module_config(m)) for p, m in named
         }
         with torch._C.DisableTorchFunction():  # reading .shape here need not go through modes
-            for name_, p in model.named_parameters(remove_duplicate=True):
-                self._register(p, "param", name_)
-            for name_, b in model.named_buffers(remove_duplicate=True):
-                self._register(b, "buffer", name_)
+            # as named_parameters() then named_buffers(), without walking the modules twice more
+            for kind, table in (("param", "_parameters"), ("buffer", "_buffers")):
+                for path, module in named:
+                    for key, tensor in getattr(module, table).items():
+                        if tensor is not None and id(tensor) not in self._ids:
+                            self._register(tensor, kind, f"{path}.{key}" if path else key)
         self.inputs: list[int] = []
         self.outputs: list[int] = []
         self._packed: list[tuple[int, int]] = []
