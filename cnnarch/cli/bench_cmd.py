@@ -12,14 +12,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from cnnarch.bench.defaults import DEFAULT_MODELS
 from cnnarch.cli.console import err, out, parse_kwargs, write
@@ -45,6 +37,15 @@ class ProgressBar:
     """The runner's observer: a transient progress bar on stderr, one step per (model, batch)."""
 
     def __init__(self, console: Console) -> None:
+        from rich.progress import (  # only when a benchmark runs: the CLI's start-up stays light
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         self.run: BenchRun | None = None
         self.progress = Progress(
             SpinnerColumn(),
