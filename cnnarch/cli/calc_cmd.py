@@ -25,7 +25,7 @@ app = typer.Typer(
         "  cnnarch calc bottleneck --in 192 --reduce 64 --out 256 -k 3"
     ),
     no_args_is_help=True,
-    rich_markup_mode=None,
+    rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
