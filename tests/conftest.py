@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -36,3 +38,17 @@ def flop_counter_macs(model: torch.nn.Module, shape: tuple[int, ...]) -> int:
 
 def numel(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    """Run the command line in this process; returns (exit code, stdout, stderr)."""
+    from cnnarch.cli.app import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            main(list(argv))
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else 1
+    return code, out.getvalue(), err.getvalue()

@@ -10,7 +10,7 @@ from torch import nn
 
 import cnnarch
 from cnnarch import analyze, list_models
-from tests.test_cli import run
+from tests.conftest import run
 
 
 def test_api_report_matches_the_cli_json():

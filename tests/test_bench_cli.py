@@ -4,9 +4,7 @@ errors with exit 2, and Ctrl-C printing the rows finished so far (exit 130)."""
 from __future__ import annotations
 
 import csv
-import io
 import json
-from contextlib import redirect_stderr, redirect_stdout
 
 import numpy as np
 import pytest
@@ -14,20 +12,9 @@ import torch
 
 from cnnarch.api import analyze
 from cnnarch.bench import runner
-from cnnarch.cli.app import main
+from tests.conftest import run
 
 FAST = ["--device", "cpu", "--warmup", "1", "--iters", "3"]
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main(list(argv))
-        except SystemExit as done:
-            code = done.code if isinstance(done.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

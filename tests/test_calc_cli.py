@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.test_cli import run
+from tests.conftest import run
 
 SUBCOMMANDS = ["conv", "pool", "tconv", "fc", "rf", "stack", "factorize", "bottleneck", "gap"]
 

@@ -9,22 +9,7 @@ import sys
 
 import pytest
 
-from cnnarch.cli.app import main
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    """Run the CLI in this process; returns (exit code, stdout, stderr)."""
-    import io
-    from contextlib import redirect_stderr, redirect_stdout
-
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main(list(argv))
-        except SystemExit as done:
-            code = done.code if isinstance(done.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
+from tests.conftest import run
 
 
 def test_summary_table_shows_the_worked_formula():

@@ -19,8 +19,7 @@ from cnnarch.api import analyze
 from cnnarch.catalogue import get_spec
 from cnnarch.compare import Row, _mark, compare, depth
 from cnnarch.render import compare as render
-from tests.conftest import numel, on_meta
-from tests.test_cli import run
+from tests.conftest import numel, on_meta, run
 
 
 @pytest.fixture(scope="module")

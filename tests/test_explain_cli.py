@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.test_cli import run
+from tests.conftest import ROOT, run
 
 ALEXNET = str(ROOT / "examples" / "alexnet.txt")
 

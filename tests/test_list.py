@@ -10,25 +10,12 @@ import json
 import re
 import subprocess
 import sys
-from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
 from cnnarch.catalogue import all_specs, build, get_spec, names
-from cnnarch.cli.app import main
 from tests.conftest import flop_counter_macs, numel, on_meta
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    """Run the command line in this process; returns (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main(list(argv))
-        except SystemExit as done:
-            code = done.code if isinstance(done.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
+from tests.conftest import run as cli
 
 
 def listed(*argv: str) -> list[dict]:

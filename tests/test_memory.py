@@ -135,7 +135,7 @@ def test_training_step_matches_the_cpu_allocator(name, size, optimizer):
 
 
 def test_memory_in_json_and_table():
-    from tests.test_cli import run
+    from tests.conftest import run
 
     code, out, _ = run("summary", "lenet5", "--memory", "--optimizer", "sgd", "--format", "json")
     assert code == 0

@@ -14,7 +14,7 @@ from cnnarch.api import analyze
 from cnnarch.catalogue import is_known
 from cnnarch.compare import compare
 from cnnarch.plots import compare_bubble, layer_bars
-from tests.test_cli import run
+from tests.conftest import run
 
 LECTURES = [
     name

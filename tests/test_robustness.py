@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from cnnarch import analyze
 from cnnarch.catalogue import names
 from cnnarch.errors import ShapeError
-from tests.test_cli import run
+from tests.conftest import run
 
 MODELS = ["alexnet", "lenet5", "resnet18", "googlenet", "squeezenet1_1", "unet", "vgg-a", "resnet20"]
 BROKEN_NAMES = [

@@ -11,8 +11,7 @@ import torchvision
 
 from cnnarch import analyze
 from cnnarch.errors import CnnarchError
-from tests.conftest import numel, on_meta
-from tests.test_cli import run
+from tests.conftest import numel, on_meta, run
 
 USER_FILE = '''
 import torch
