@@ -76,8 +76,8 @@ def _worker(tool: str, model: str, size: int, repeat: int, threads: int) -> dict
             trace = trace_source(source, shape)
             rows, op_row = build_rows(trace)
             breakdown(trace, rows)
-            counts = [conventions.evaluate(trace, n, rows, op_row).total for n in conventions.NAMES]
-            return counts[0]
+            counts = conventions.evaluate_all(trace, conventions.NAMES, rows, op_row)
+            return counts["macs"].total
 
         def report(shape: tuple[int, ...]) -> int:
             # what 'cnnarch summary' computes: shapes, formulas, parameters, counts, receptive

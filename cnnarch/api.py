@@ -20,7 +20,7 @@ from cnnarch.report import Report
 from cnnarch.sources import Source, resolve_text
 from cnnarch.sources.python_file import user_frames
 from cnnarch.trace.records import Trace
-from cnnarch.trace.tracer import TraceFailure, trace_module
+from cnnarch.trace.tracer import TraceFailure, named_modules, trace_module
 
 DTYPES = {"fp32": torch.float32, "float32": torch.float32, "fp16": torch.float16,
           "float16": torch.float16, "bf16": torch.bfloat16, "bfloat16": torch.bfloat16}  # fmt: skip
@@ -64,8 +64,15 @@ InputSize = str | int | tuple[int, ...] | None
 """``227``, ``"227x227"``, ``"3x227x227"``, a (C, H, W) tuple, or None for the model's default."""
 
 
-def _floating_tensors(module: nn.Module) -> list[torch.Tensor]:
-    return [t for t in (*module.parameters(), *module.buffers()) if t.is_floating_point()]
+def _own_tensors(named: list[tuple[str, nn.Module]]) -> list[torch.Tensor]:
+    """Every parameter and buffer of the modules (cheaper than two generators)."""
+    return [
+        t
+        for _, m in named
+        for table in (m._parameters, m._buffers)
+        for t in table.values()
+        if t is not None
+    ]
 
 
 def trace_source(
@@ -109,24 +116,31 @@ def trace_source(
         *((s, input_dtype(d, torch_dtype)) for s, d in extras),
     ]
     inputs = [torch.empty((batch, *s), device="meta", dtype=d) for s, d in specs]
-    try:
-        _materialize_lazy(source.module, [torch.empty((1, *s), device="meta", dtype=d) for s, d in specs])
-    except TraceFailure as failure:
-        raise _explain(failure, source, shape) from failure
-    if any(t.dtype != torch_dtype for t in _floating_tensors(source.module)):
+    named = named_modules(source.module)
+    own = _own_tensors(named)
+    if any(isinstance(t, nn.parameter.UninitializedTensorMixin) for t in own):
+        try:
+            _materialize_lazy(source.module, [torch.empty((1, *s), device="meta", dtype=d) for s, d in specs])
+        except TraceFailure as failure:
+            raise _explain(failure, source, shape) from failure
+        named = named_modules(source.module)
+        own = _own_tensors(named)
+    if any(t.dtype != torch_dtype for t in own if t.is_floating_point()):
         source.module.to(torch_dtype)  # a few ms for a large model: only when a dtype changes
     checks = ShapeChecks(source.default_input)
     try:
         try:  # device="meta": tensors the model creates go there (cheaper than torch.device("meta"))
             return trace_module(
                 source.module, inputs, source.name, check=checks, shortcuts=SHORTCUTS,
-                grad=training, train=training, device="meta",
+                grad=training, train=training, device="meta", functions=conventions.FUNCTIONS_READ,
+                modules=named,
             )  # fmt: skip
         except TraceFailure:  # let PyTorch's own kernels decide (and explain) what failed
             with torch.device("meta"):
                 return trace_module(
-                    source.module, inputs, source.name, check=checks, grad=training, train=training
-                )
+                    source.module, inputs, source.name, check=checks, grad=training, train=training,
+                    functions=conventions.FUNCTIONS_READ, modules=named,
+                )  # fmt: skip
     except TraceFailure as failure:
         if not needs_real_data(failure.error) or source.factory is None:
             raise _explain(failure, source, shape) from failure
@@ -139,7 +153,10 @@ def trace_source(
         for s, d in specs
     ]
     try:
-        trace = trace_module(module, real, source.name, check=checks, grad=training, train=training)
+        trace = trace_module(
+            module, real, source.name, check=checks, grad=training, train=training,
+            functions=conventions.FUNCTIONS_READ,
+        )  # fmt: skip
     except TraceFailure as failure:
         raise _explain(failure, source, shape) from failure
     trace.notes.append(
@@ -192,8 +209,6 @@ def to_meta(module: nn.Module) -> nn.Module:
 def _materialize_lazy(module: nn.Module, inputs: list[torch.Tensor]) -> None:
     """``nn.LazyLinear`` and friends get their shapes from a first forward pass: run one on the
     meta device (with the input's dtype) before the recorded one."""
-    if not any(isinstance(p, nn.parameter.UninitializedParameter) for p in module.parameters()):
-        return
     module.to(inputs[0].dtype if inputs[0].is_floating_point() else torch.float32)
     with torch.device("meta"), torch.no_grad():
         try:

@@ -4,14 +4,19 @@ the same function calls whatever the path."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnnarch.analysis.formulas import output_length, output_size
 from cnnarch.analysis.ops import Window
+from cnnarch.analysis import conventions
 from cnnarch.api import resolve, trace_source
-from cnnarch.trace.tracer import _tensors
+from cnnarch.trace.records import Trace
+from cnnarch.trace.tracer import _tensors, trace_module
 
 
 @st.composite
@@ -65,8 +70,14 @@ def test_module_arguments_are_read_without_walking_a_pytree():
     assert _tensors({"x": a}) == [a]
 
 
+def _full_trace(name: str, shape: tuple[int, ...] = (1, 3, 224, 224)) -> Trace:
+    """A trace that records every function call (``trace_source`` records the ones read)."""
+    module = resolve(name).module
+    return trace_module(module, [torch.empty(shape, device="meta")], name, device="meta")
+
+
 def test_every_operation_belongs_to_the_function_call_that_ran_it():
-    trace = trace_source(resolve("googlenet"))
+    trace = _full_trace("googlenet")
     assert all(op.function is not None for op in trace.ops)
     for f in trace.functions:
         assert all(trace.ops[i].function == f.index for i in range(f.first_op, f.end_op))
@@ -74,3 +85,19 @@ def test_every_operation_belongs_to_the_function_call_that_ran_it():
     assert {"torch.nn.functional.conv2d", "torch.nn.functional.relu", "torch.cat"} <= names
     lrn = [f for f in trace.functions if f.name == "torch.nn.functional.local_response_norm"]
     assert lrn and all(f.end_op - f.first_op > 5 for f in lrn)  # mul, pad, avg_pool3d, ... inside
+
+
+@pytest.mark.parametrize("name", ["googlenet", "densenet121", "mobilenet-v2", "shufflenet-v2", "fcn-32s"])
+def test_recording_only_the_function_calls_rules_read_changes_no_count(name: str):
+    read = trace_source(resolve(name))
+    full = _full_trace(name, read.input_shapes[0])
+    assert [replace(op, function=None) for op in read.ops] == [replace(op, function=None) for op in full.ops]
+    kept = [f for f in full.functions if f.name in conventions.FUNCTIONS_READ]
+    assert [(f.name, f.first_op, f.end_op, f.inputs, f.outputs) for f in read.functions] == [
+        (f.name, f.first_op, f.end_op, f.inputs, f.outputs) for f in kept
+    ]
+    assert len(read.functions) < len(full.functions)
+    for convention in conventions.NAMES:
+        assert conventions.evaluate(read, convention).by_category == conventions.evaluate(
+            full, convention
+        ).by_category, convention

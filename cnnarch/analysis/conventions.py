@@ -19,7 +19,6 @@ torch 2.x ``utils/flop_counter.py``. The tests check each total against the real
 from __future__ import annotations
 
 import fnmatch
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from math import prod
@@ -269,6 +268,14 @@ CONVENTIONS: dict[str, Convention] = {
     c.name: c for c in (MACS, FLOPS, FVCORE, THOP, PTFLOPS, TORCHINFO, TORCH)
 }
 NAMES = tuple(CONVENTIONS)
+FUNCTIONS_READ = frozenset(
+    name
+    for convention in CONVENTIONS.values()
+    for rule in convention.rules
+    for name in (rule.names if rule.on == "function" else (rule.inside,) if rule.inside else ())
+)
+"""The function calls some rule reads (by name, or as the call an op rule looks inside): what a
+trace needs to record of the model's function calls."""
 PEERS = ("fvcore", "thop", "ptflops", "torchinfo", "torch")
 """Conventions named after another tool, whose totals ``cnnarch flops --vs`` checks."""
 
@@ -522,6 +529,13 @@ def _row_of_calls(trace: Trace, rows: list[Row], op_row: dict[int, int]) -> list
     return result
 
 
+def _tables(convention: Convention) -> _Tables:
+    tables = _TABLES.get(convention.name)
+    if tables is None:
+        tables = _TABLES[convention.name] = _Tables(convention)
+    return tables
+
+
 def evaluate(
     trace: Trace,
     name: str = "macs",
@@ -530,36 +544,67 @@ def evaluate(
 ) -> Counts:
     """Apply convention ``name`` to ``trace``: the total, by category and (given the rows and
     each operation's row, from ``layers.build_rows``) by row."""
-    convention = get(name)
-    tables = _TABLES.get(convention.name)
-    if tables is None:
-        tables = _TABLES[convention.name] = _Tables(convention)
-    ctx = _Context(trace)
-    by_row: dict[int, Counter[str]] = {}
-    total: Counter[str] = Counter()
-    per_row = rows is not None and op_row is not None
+    return evaluate_all(trace, (name,), rows, op_row)[get(name).name]
 
-    def add(rule: Rule, target: Any, row: int | None) -> None:
+
+def evaluate_all(
+    trace: Trace,
+    names: tuple[str, ...] | list[str] = NAMES,
+    rows: list[Row] | None = None,
+    op_row: dict[int, int] | None = None,
+) -> dict[str, Counts]:
+    """``evaluate`` for several conventions in one walk of the trace; a measure several of them
+    share (the MACs of a convolution) is computed once."""
+    chosen = list({c.name: c for c in (get(n) for n in names)}.values())
+    ctx = _Context(trace)
+    per_row = rows is not None and op_row is not None
+    totals: list[dict[str, int]] = [{} for _ in chosen]
+    by_rows: list[dict[int, dict[str, int]]] = [{} for _ in chosen]
+    measured: dict[tuple[str, int], int] = {}
+
+    def add(k: int, rule: Rule, target: Any, row: int | None) -> None:
         if not rule.factor:
             return
-        value = rule.factor * MEASURES[rule.measure][0](target, ctx)
+        key = (rule.measure, id(target))
+        value = measured.get(key)
+        if value is None:
+            value = measured[key] = MEASURES[rule.measure][0](target, ctx)
         if value:
-            total[rule.category] += value
+            value *= rule.factor
+            category = rule.category
+            total = totals[k]
+            total[category] = total.get(category, 0) + value
             if row is not None:
-                by_row.setdefault(row, Counter())[rule.category] += value
+                in_row = by_rows[k].get(row)
+                if in_row is None:
+                    in_row = by_rows[k][row] = {}
+                in_row[category] = in_row.get(category, 0) + value
 
+    op_rules: dict[str, list[tuple[int, Rule]]] = {}
+    function_rules: dict[str, list[tuple[int, Rule]]] = {}
+    for k, convention in enumerate(chosen):
+        tables = _tables(convention)
+        for packet, found in tables.op.items():
+            op_rules.setdefault(packet, []).extend((k, rule) for rule in found)
+        for function, found in tables.function.items():
+            function_rules.setdefault(function, []).extend((k, rule) for rule in found)
     for op in trace.ops:
-        for rule in tables.op.get(op.packet, ()):
+        for k, rule in op_rules.get(op.packet, ()):
             if rule.inside is not None and (
                 op.function is None or trace.functions[op.function].name != rule.inside
             ):
                 continue
-            add(rule, op, op_row[op.index] if per_row else None)  # type: ignore[index]
+            add(k, rule, op, op_row[op.index] if per_row else None)  # type: ignore[index]
     for f in trace.functions:
-        for rule in tables.function.get(f.name, ()):
-            add(rule, f, op_row[f.first_op] if per_row else None)  # type: ignore[index]
-    if tables.groups:
-        call_rows = _row_of_calls(trace, rows, op_row) if per_row else None  # type: ignore[arg-type]
+        for k, rule in function_rules.get(f.name, ()):
+            add(k, rule, f, op_row[f.first_op] if per_row else None)  # type: ignore[index]
+    call_rows: list[int] | None = None
+    for k, convention in enumerate(chosen):
+        tables = _tables(convention)
+        if not tables.groups:
+            continue
+        if per_row and call_rows is None:
+            call_rows = _row_of_calls(trace, rows, op_row)  # type: ignore[arg-type]
         hooked = [False] * len(trace.calls)
         below = [False] * len(trace.calls)  # inside a hooked module call
         for call in trace.calls:
@@ -572,13 +617,24 @@ def evaluate(
             matched = tables.module(call.type)
             hooked[call.index] = bool(matched)
             for rule in matched:
-                add(rule, call, call_rows[call.index] if call_rows is not None else None)
-    return Counts(
-        convention=convention.name,
-        total=sum(total.values()),
-        by_category={c: total[c] for c in ORDER if total.get(c)},
-        by_row={r: {c: v[c] for c in ORDER if v.get(c)} for r, v in by_row.items()},
-    )
+                add(k, rule, call, call_rows[call.index] if call_rows is not None else None)
+    return {
+        convention.name: Counts(
+            convention=convention.name,
+            total=sum(total.values()),
+            by_category=_in_order(total),
+            by_row={r: _in_order(v) for r, v in by_row.items()},
+        )
+        for convention, total, by_row in zip(chosen, totals, by_rows, strict=True)
+    }
+
+
+_RANK = {category: i for i, category in enumerate(ORDER)}
+
+
+def _in_order(counts: dict[str, int]) -> dict[str, int]:
+    """Non-zero counts in ``breakdown.ORDER``."""
+    return {c: counts[c] for c in sorted(counts, key=_RANK.__getitem__) if counts[c]}
 
 
 def total(source: Any, name: str) -> int:

@@ -163,7 +163,8 @@ def _cat(tensors, dim=0):
     def rest(t: torch.Tensor) -> tuple[int, ...]:
         return (*t.shape[:dim], *t.shape[dim + 1 :])
 
-    if any(t.dim() != first.dim() or rest(t) != rest(first) or t.dtype != first.dtype for t in tensors):
+    same, rank, dtype = rest(first), first.dim(), first.dtype
+    if any(t.dim() != rank or rest(t) != same or t.dtype != dtype for t in tensors):
         return NotImplemented
     shape = list(first.shape)
     shape[dim] = sum(t.shape[dim] for t in tensors)

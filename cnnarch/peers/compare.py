@@ -82,7 +82,7 @@ def compare(
     start = time.perf_counter()
     trace = trace_source(source, input_size)
     report = build_report(trace)
-    counts = {tool: conventions.evaluate(trace, tool) for tool in tools}
+    counts = conventions.evaluate_all(trace, tools)
     cnnarch_seconds = time.perf_counter() - start
     shape = tuple(report.input_shape)
     default = report.totals.ops_by_category

@@ -9,19 +9,20 @@ several operations) and merges (``add``, ``cat``: several tensors read by one) a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from math import prod
 from typing import Any, Literal
 
 TensorKind = Literal["input", "param", "buffer", "activation", "constant"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TensorRef:
     """Stands in for a tensor inside an operation's recorded arguments."""
 
     id: int
 
 
-@dataclass
+@dataclass(slots=True)
 class TensorInfo:
     id: int
     shape: tuple[int, ...]
@@ -38,17 +39,14 @@ class TensorInfo:
 
     @property
     def numel(self) -> int:
-        n = 1
-        for s in self.shape:
-            n *= s
-        return n
+        return prod(self.shape)
 
     @property
     def nbytes(self) -> int:
         return self.numel * self.itemsize
 
 
-@dataclass
+@dataclass(slots=True)
 class OpRecord:
     index: int
     target: str
@@ -67,7 +65,7 @@ class OpRecord:
     """The ``FunctionCall`` this operation ran inside (None: not known)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class ModuleCall:
     index: int
     path: str
@@ -85,7 +83,7 @@ class ModuleCall:
     """Operations ``first_op <= i < end_op`` ran inside this call (nested calls included)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class FunctionCall:
     """One call of a PyTorch function as the model's Python code made it: ``F.relu``,
     ``torch.cat``, ``torch.Tensor.add`` (also for ``x + y``: both reach PyTorch as the same call).

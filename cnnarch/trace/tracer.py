@@ -12,7 +12,7 @@ collapses) are passed in as a callback by the caller.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -95,11 +95,15 @@ def _dtype_info(dtype: torch.dtype) -> tuple[str, int]:
     return found
 
 
+_CONFIG_ORDER = {attr: i for i, attr in enumerate(_MODULE_CONFIG_ATTRS)}
+
+
 def module_config(module: torch.nn.Module) -> dict[str, Any]:
-    config: dict[str, Any] = {}
     attributes = vars(module)
-    for attr in _MODULE_CONFIG_ATTRS:
-        value = attributes.get(attr)
+    found = sorted(attributes.keys() & _CONFIG_ORDER.keys(), key=_CONFIG_ORDER.__getitem__)
+    config: dict[str, Any] = {}
+    for attr in found:
+        value = attributes[attr]
         if value is None or isinstance(value, torch.Tensor | torch.nn.Module) or callable(value):
             continue
         if isinstance(value, list):
@@ -108,10 +112,30 @@ def module_config(module: torch.nn.Module) -> dict[str, Any]:
     return config
 
 
+def named_modules(model: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]:
+    """``model.named_modules()`` as a list, each module once, in the same (pre-)order, without
+    a generator per level of nesting."""
+    found: list[tuple[str, torch.nn.Module]] = []
+    seen: set[int] = set()
+    pending: list[tuple[str, torch.nn.Module]] = [("", model)]
+    while pending:
+        path, module = pending.pop()
+        if id(module) in seen:
+            continue
+        seen.add(id(module))
+        found.append((path, module))
+        prefix = path + "." if path else ""
+        children = [(prefix + name, child) for name, child in module._modules.items() if child is not None]
+        pending.extend(reversed(children))
+    return found
+
+
 class TraceBuilder:
     """Mutable state of a trace in progress; ``finish()`` returns the immutable ``Trace``."""
 
-    def __init__(self, model: torch.nn.Module, name: str) -> None:
+    def __init__(
+        self, model: torch.nn.Module, name: str, modules: list[tuple[str, torch.nn.Module]] | None = None
+    ) -> None:
         self.model = model
         self.name = name
         self.tensors: list[TensorInfo] = []
@@ -121,10 +145,11 @@ class TraceBuilder:
         self.functions: list[FunctionCall] = []
         self.function: int | None = None  # index the torch function now running will get
         self._ids: dict[int, int] = {}  # id(python tensor) -> latest TensorInfo id
+        self._refs: dict[int, TensorRef] = {}  # TensorInfo id -> its one (immutable) TensorRef
         self._alive: list[torch.Tensor] = []  # keeps python ids unique for the whole trace
         self._storages = 0
         self._call_counts: dict[int, int] = {}
-        named = list(model.named_modules(remove_duplicate=True))
+        named = modules if modules is not None else named_modules(model)
         self.module_objects = [m for _, m in named]
         self._paths = {id(m): p for p, m in named}
         self.modules = {
@@ -153,22 +178,14 @@ class TraceBuilder:
         if storage is None:
             self._storages += 1
             storage = self._storages
-        dtype_name, itemsize = _dtype_info(t.dtype)
-        info = TensorInfo(
-            id=len(self.tensors),
-            shape=tuple(t.shape),
-            dtype=dtype_name,
-            itemsize=itemsize,
-            kind=kind,
-            storage=storage,
-            producer=producer,
-            name=name,
-            requires_grad=bool(t.requires_grad),
+        dtype_name, itemsize = _DTYPES.get(t.dtype) or _dtype_info(t.dtype)
+        tid = len(self.tensors)
+        self.tensors.append(
+            TensorInfo(tid, tuple(t.shape), dtype_name, itemsize, kind, storage, producer, name, t.requires_grad)
         )
-        self.tensors.append(info)
-        self._ids[id(t)] = info.id
+        self._ids[id(t)] = tid
         self._alive.append(t)
-        return info.id
+        return tid
 
     def tensor(self, ref: TensorRef | int) -> TensorInfo:
         return self.tensors[ref.id if isinstance(ref, TensorRef) else ref]
@@ -199,7 +216,7 @@ class TraceBuilder:
             type=type(module).__name__,
             parent=parent,
             depth=len(self.stack),
-            leaf=next(module.children(), None) is None,
+            leaf=not module._modules or next(module.children(), None) is None,
             call_number=count,
             inputs=[self.ref(t) for t in _tensors(args)],
             first_op=len(self.ops),
@@ -217,7 +234,7 @@ class TraceBuilder:
     # -- operations ------------------------------------------------------------------------
     def _to_refs(self, value: Any) -> Any:
         if isinstance(value, torch.Tensor):
-            return TensorRef(self.ref(value))
+            return self.tensor_ref(value)
         if isinstance(value, list | tuple):
             for v in value:
                 if isinstance(v, torch.Tensor | list | tuple):
@@ -225,12 +242,21 @@ class TraceBuilder:
             return list(value) if isinstance(value, list) else value  # sizes, strides: no tensor
         return value
 
-    def record(self, func: torch._ops.OpOverload, args: tuple[Any, ...], kwargs: dict[str, Any]) -> OpRecord:
-        info = _schema_info(func)
+    def tensor_ref(self, t: torch.Tensor) -> TensorRef:
+        tid = self._ids.get(id(t))
+        if tid is None:
+            tid = self._register(t, "constant")
+        ref = self._refs.get(tid)
+        if ref is None:
+            ref = self._refs[tid] = TensorRef(tid)
+        return ref
+
+    def record(self, info: _SchemaInfo, args: tuple[Any, ...], kwargs: dict[str, Any]) -> OpRecord:
         named: dict[str, Any] = {}
         inputs: list[int] = []
-        for i, (name, has_default, default) in enumerate(info.arguments):
-            if i < len(args):
+        count = len(args)
+        for i, (name, has_default, default, kind) in enumerate(info.arguments):
+            if i < count:
                 value = args[i]
             elif name in kwargs:
                 value = kwargs[name]
@@ -238,6 +264,19 @@ class TraceBuilder:
                 named[name] = default
                 continue
             else:
+                continue
+            if kind is _PLAIN:  # sizes, flags, scalars: no tensor can hide here
+                named[name] = list(value) if type(value) is list else value
+                continue
+            if kind is _TENSOR and isinstance(value, torch.Tensor):
+                ref = self.tensor_ref(value)
+                named[name] = ref
+                inputs.append(ref.id)
+                continue
+            if kind is _TENSORS and type(value) in (list, tuple):  # torch.cat's inputs
+                refs = [None if v is None else self.tensor_ref(v) for v in value]
+                named[name] = refs if type(value) is list else tuple(refs)
+                inputs.extend(r.id for r in refs if r is not None)
                 continue
             value = self._to_refs(value)
             named[name] = value
@@ -248,18 +287,22 @@ class TraceBuilder:
                     if isinstance(v, TensorRef):
                         inputs.append(v.id)
         return OpRecord(
-            index=len(self.ops),
-            target=info.target,
-            packet=info.packet,
-            args=named,
-            inputs=inputs,
-            outputs=[],
-            call=self.stack[-1] if self.stack else None,
-            function=self.function,
+            len(self.ops),
+            info.target,
+            info.packet,
+            named,
+            inputs,
+            [],
+            self.stack[-1] if self.stack else None,
+            "new",
+            self.function,
         )
 
-    def finish_op(self, op: OpRecord, func: torch._ops.OpOverload, args: tuple[Any, ...], out: Any) -> None:
-        info = _schema_info(func)
+    def finish_op(self, op: OpRecord, info: _SchemaInfo, args: tuple[Any, ...], out: Any) -> None:
+        if info.fresh and type(out) is torch.Tensor:  # the usual case: one new tensor
+            op.outputs.append(self._register(out, "activation", producer=op.index))
+            self.ops.append(op)
+            return
         flat_out = [out] if isinstance(out, torch.Tensor) else _tensors(out)
         aliasing = "new"
         for i, t in enumerate(flat_out):
@@ -307,17 +350,34 @@ class TraceBuilder:
         )
 
 
+_PLAIN, _TENSOR, _TENSORS, _OTHER = "plain", "tensor", "tensors", "other"
+"""How ``record`` reads an argument: no tensor possible, one optional tensor, a list of
+optional tensors, anything."""
+
+
 @dataclass(frozen=True)
 class _SchemaInfo:
     target: str
     packet: str
-    arguments: list[tuple[str, bool, Any]]
-    """(name, has a default, default) per schema argument."""
+    arguments: list[tuple[str, bool, Any, str]]
+    """(name, has a default, default, how to read it: ``_PLAIN`` ...) per schema argument."""
     returns: list[tuple[int | None, bool] | None]
     """Per return: None for a new tensor, else (index of the aliased argument, is a write)."""
+    ignored: bool
+    """A metadata query, not an operation (see ``_IGNORED``)."""
+    fresh: bool
+    """Returns one new tensor (no alias): ``finish_op``'s fast path."""
 
 
 _SCHEMAS: dict[Any, _SchemaInfo] = {}
+
+
+def _argument_kind(type_name: str) -> str:
+    if "Tensor" not in type_name:
+        return _PLAIN
+    if type_name in ("Tensor", "Optional[Tensor]"):
+        return _TENSOR
+    return _TENSORS if type_name in ("List[Tensor]", "List[Optional[Tensor]]") else _OTHER
 
 
 def _schema_info(func: torch._ops.OpOverload) -> _SchemaInfo:
@@ -327,7 +387,12 @@ def _schema_info(func: torch._ops.OpOverload) -> _SchemaInfo:
         return info
     schema = func._schema
     arguments = [
-        (a.name, a.has_default_value(), a.default_value if a.has_default_value() else None)
+        (
+            a.name,
+            a.has_default_value(),
+            a.default_value if a.has_default_value() else None,
+            _argument_kind(str(a.type)),
+        )
         for a in schema.arguments
     ]
     returns: list[tuple[int | None, bool] | None] = []
@@ -345,17 +410,36 @@ def _schema_info(func: torch._ops.OpOverload) -> _SchemaInfo:
             None,
         )
         returns.append((source, bool(alias.is_write)))
-    info = _SchemaInfo(str(func), str(func.overloadpacket), arguments, returns)
+    packet = str(func.overloadpacket)
+    fresh = returns == [None] and str(schema.returns[0].type) == "Tensor"
+    info = _SchemaInfo(str(func), packet, arguments, returns, packet in _IGNORED, fresh)
     _SCHEMAS[func] = info
     return info
 
 
 def _tensors(tree: Any) -> list[torch.Tensor]:
+    """The tensors in a module's arguments or outputs, in pytree order."""
     if isinstance(tree, torch.Tensor):
         return [tree]
-    if isinstance(tree, tuple | list) and all(isinstance(x, torch.Tensor) for x in tree):
-        return list(tree)  # the usual module arguments and outputs, without walking a pytree
+    found: list[torch.Tensor] = []
+    if _plain_tensors(tree, found):  # tuples, lists and dicts of tensors: no pytree needed
+        return found
     return [x for x in pytree.tree_leaves(tree) if isinstance(x, torch.Tensor)]
+
+
+def _plain_tensors(tree: Any, found: list[torch.Tensor]) -> bool:
+    """Collect the tensors of plain tuples, lists and dicts; False where pytree must look."""
+    kind = type(tree)
+    if kind is tuple or kind is list:
+        for x in tree:
+            if isinstance(x, torch.Tensor):
+                found.append(x)
+            elif not _plain_tensors(x, found):
+                return False
+        return True
+    if kind is dict:
+        return _plain_tensors(list(tree.values()), found)
+    return tree is None or kind in (int, float, bool, str)
 
 
 class _RecordingMode(TorchDispatchMode):
@@ -378,17 +462,18 @@ class _RecordingMode(TorchDispatchMode):
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
         kwargs = kwargs or {}
-        info = _schema_info(func)
-        if info.packet in _IGNORED:
+        info = _SCHEMAS.get(func) or _schema_info(func)
+        if info.ignored:
             return func(*args, **kwargs)
-        op = self.builder.record(func, args, kwargs)
+        builder = self.builder
+        op = builder.record(info, args, kwargs)
         if self.check is not None:
-            self.check(op, self.builder)
+            self.check(op, builder)
         shortcut = self.shortcuts.get(info.target)
         out = shortcut(*args, **kwargs) if shortcut is not None else NotImplemented
         if out is NotImplemented:
             out = func(*args, **kwargs)
-        self.builder.finish_op(op, func, args, out)
+        builder.finish_op(op, info, args, out)
         return out
 
 
@@ -413,19 +498,31 @@ class _FunctionMode(TorchFunctionMode):
     operation belongs to the outermost call, and calls never nest.
 
     With ``device``, tensor constructors called without one get it, as inside
-    ``with torch.device(device)`` but without a second Python mode on every call.
+    ``with torch.device(device)`` but without a second Python mode on every call. With
+    ``names``, only calls of those functions are recorded (the others cost a lookup).
     """
 
-    def __init__(self, builder: TraceBuilder, device: torch.device | str | None = None) -> None:
+    def __init__(
+        self,
+        builder: TraceBuilder,
+        device: torch.device | str | None = None,
+        names: Container[str] | None = None,
+    ) -> None:
         super().__init__()
         self.builder = builder
         self.device = device
         self.constructors = _device_constructors() if device is not None else frozenset()
+        self.names = names
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
         kwargs = kwargs or {}
         if func in self.constructors and kwargs.get("device") is None:
             kwargs["device"] = self.device
+        name = _FUNCTION_NAMES.get(func)
+        if name is None:
+            name = _FUNCTION_NAMES[func] = resolve_name(func) or repr(func)
+        if self.names is not None and name not in self.names:
+            return func(*args, **kwargs)
         builder = self.builder
         start = len(builder.ops)
         tensors = _tensor_args(args, kwargs)
@@ -436,9 +533,6 @@ class _FunctionMode(TorchFunctionMode):
         finally:
             builder.function = None
         if len(builder.ops) > start:
-            name = _FUNCTION_NAMES.get(func)
-            if name is None:
-                name = _FUNCTION_NAMES[func] = resolve_name(func) or repr(func)
             inputs = [b if b is not None else builder.ref(t) for b, t in zip(before, tensors, strict=True)]
             outputs = [builder.ref(t) for t in _tensors(out)]
             call = builder.stack[-1] if builder.stack else None
@@ -457,6 +551,8 @@ def trace_module(
     shortcuts: Mapping[str, Callable[..., Any]] | None = None,
     train: bool = False,
     device: torch.device | str | None = None,
+    functions: Container[str] | None = None,
+    modules: list[tuple[str, torch.nn.Module]] | None = None,
 ) -> Trace:
     """Run ``model(*inputs)`` once in eval mode and return the record of what ran.
 
@@ -467,8 +563,11 @@ def trace_module(
     ``grad=True`` also records which tensors autograd saves for the backward pass (and which
     operation's backward releases them); ``train=True`` runs the model in training mode.
     ``device`` is the device of tensors the model creates without naming one (``meta``).
+    ``functions`` limits the recorded function calls to those names (the ones some analysis
+    reads; each recorded call costs a few microseconds). ``modules`` is
+    ``named_modules(model)`` where the caller has it already.
     """
-    builder = TraceBuilder(model, name)
+    builder = TraceBuilder(model, name, modules)
     for t in inputs:
         builder.add_input(t)
     if any(m.training != train for m in builder.module_objects):
@@ -484,7 +583,7 @@ def trace_module(
         if grad:
             stack.enter_context(torch.autograd.graph.saved_tensors_hooks(builder.pack, lambda t: t))
         stack.enter_context(_RecordingMode(builder, check, shortcuts or {}))
-        stack.enter_context(_FunctionMode(builder, device))
+        stack.enter_context(_FunctionMode(builder, device, functions))
         try:
             out = model(*inputs)
         except (TraceFailure, CnnarchError):
