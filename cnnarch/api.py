@@ -67,11 +67,7 @@ InputSize = str | int | tuple[int, ...] | None
 def _own_tensors(named: list[tuple[str, nn.Module]]) -> list[torch.Tensor]:
     """Every parameter and buffer of the modules (cheaper than two generators)."""
     return [
-        t
-        for _, m in named
-        for table in (m._parameters, m._buffers)
-        for t in table.values()
-        if t is not None
+        t for _, m in named for table in (m._parameters, m._buffers) for t in table.values() if t is not None
     ]
 
 

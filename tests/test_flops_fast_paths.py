@@ -11,9 +11,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cnnarch.analysis import conventions
 from cnnarch.analysis.formulas import output_length, output_size
 from cnnarch.analysis.ops import Window
-from cnnarch.analysis import conventions
 from cnnarch.api import resolve, trace_source
 from cnnarch.trace.records import Trace
 from cnnarch.trace.tracer import _tensors, trace_module
@@ -98,6 +98,7 @@ def test_recording_only_the_function_calls_rules_read_changes_no_count(name: str
     ]
     assert len(read.functions) < len(full.functions)
     for convention in conventions.NAMES:
-        assert conventions.evaluate(read, convention).by_category == conventions.evaluate(
-            full, convention
-        ).by_category, convention
+        assert (
+            conventions.evaluate(read, convention).by_category
+            == conventions.evaluate(full, convention).by_category
+        ), convention

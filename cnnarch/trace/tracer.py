@@ -181,7 +181,9 @@ class TraceBuilder:
         dtype_name, itemsize = _DTYPES.get(t.dtype) or _dtype_info(t.dtype)
         tid = len(self.tensors)
         self.tensors.append(
-            TensorInfo(tid, tuple(t.shape), dtype_name, itemsize, kind, storage, producer, name, t.requires_grad)
+            TensorInfo(
+                tid, tuple(t.shape), dtype_name, itemsize, kind, storage, producer, name, t.requires_grad
+            )
         )
         self._ids[id(t)] = tid
         self._alive.append(t)
