@@ -109,11 +109,11 @@ class Breakdown:
 
 def breakdown(trace: Trace, rows: list[Row]) -> Breakdown:
     by_row: dict[int, dict[str, int]] = {}
-    total: Counter[str] = Counter()
+    total: dict[str, int] = {}
     unknown: Counter[str] = Counter()
     unknown_by_row: dict[int, list[str]] = {}
     for row in rows:
-        counts: Counter[str] = Counter()
+        counts: dict[str, int] = {}
         for i in row.ops:
             op = trace.ops[i]
             work = op_work(op, trace)
@@ -122,12 +122,16 @@ def breakdown(trace: Trace, rows: list[Row]) -> Breakdown:
                 continue
             for category, amount in work:
                 if amount:
-                    counts[category] += amount
-        by_row[row.index] = _ordered(counts)
-        total.update(counts)
+                    counts[category] = counts.get(category, 0) + amount
+                    total[category] = total.get(category, 0) + amount
+        by_row[row.index] = in_order(counts)
         unknown.update(unknown_by_row.get(row.index, ()))
-    return Breakdown(by_row, _ordered(total), unknown, unknown_by_row)
+    return Breakdown(by_row, in_order(total), unknown, unknown_by_row)
 
 
-def _ordered(counts: Counter[str] | dict[str, int]) -> dict[str, int]:
-    return {c: counts[c] for c in ORDER if counts.get(c)}
+_RANK = {category: i for i, category in enumerate(ORDER)}
+
+
+def in_order(counts: dict[str, int]) -> dict[str, int]:
+    """Non-zero amounts in ``ORDER``."""
+    return {c: counts[c] for c in sorted(counts, key=_RANK.__getitem__) if counts[c]}

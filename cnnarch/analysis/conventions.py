@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from math import prod
 from typing import Any, Literal
 
-from cnnarch.analysis.breakdown import LABELS, ORDER
+from cnnarch.analysis.breakdown import LABELS, ORDER, in_order
 from cnnarch.analysis.layers import Row
 from cnnarch.analysis.ops import bias_elements, macs
 from cnnarch.errors import CnnarchError
@@ -622,19 +622,11 @@ def evaluate_all(
         convention.name: Counts(
             convention=convention.name,
             total=sum(total.values()),
-            by_category=_in_order(total),
-            by_row={r: _in_order(v) for r, v in by_row.items()},
+            by_category=in_order(total),
+            by_row={r: in_order(v) for r, v in by_row.items()},
         )
         for convention, total, by_row in zip(chosen, totals, by_rows, strict=True)
     }
-
-
-_RANK = {category: i for i, category in enumerate(ORDER)}
-
-
-def _in_order(counts: dict[str, int]) -> dict[str, int]:
-    """Non-zero counts in ``breakdown.ORDER``."""
-    return {c: counts[c] for c in sorted(counts, key=_RANK.__getitem__) if counts[c]}
 
 
 def total(source: Any, name: str) -> int:

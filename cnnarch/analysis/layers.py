@@ -37,16 +37,15 @@ def _is_row_call(trace: Trace, call_index: int, depth: int | None) -> bool:
     return call.leaf or (depth is not None and call.depth >= depth)
 
 
-def _row_call_of(trace: Trace, call_index: int | None, depth: int | None) -> int | None:
-    """The outermost call on the stack that forms a row, if any."""
-    chain: list[int] = []
-    while call_index is not None:
-        chain.append(call_index)
-        call_index = trace.calls[call_index].parent
-    for c in reversed(chain):
-        if _is_row_call(trace, c, depth):
-            return c
-    return None
+def _row_calls(trace: Trace, depth: int | None) -> list[int | None]:
+    """For each module call, the outermost call on its stack that forms a row, if any."""
+    found: list[int | None] = []
+    for call in trace.calls:  # a parent is always called (and listed) before its children
+        outer = found[call.parent] if call.parent is not None else None
+        if outer is None and _is_row_call(trace, call.index, depth):
+            outer = call.index
+        found.append(outer)
+    return found
 
 
 def build_rows(trace: Trace, depth: int | None = None) -> tuple[list[Row], dict[int, int]]:
@@ -54,14 +53,15 @@ def build_rows(trace: Trace, depth: int | None = None) -> tuple[list[Row], dict[
     entries: list[tuple[tuple[int, int, int], Row]] = []
     row_of_call: dict[int, Row] = {}
     op_row: dict[int, Row] = {}
+    row_call = _row_calls(trace, depth)
     for call in trace.calls:
-        if _is_row_call(trace, call.index, depth) and _row_call_of(trace, call.index, depth) == call.index:
+        if row_call[call.index] == call.index:
             row = Row(0, call.path or trace.model_name, call.type, call.depth, call.index, [], [], [])
             row_of_call[call.index] = row
             entries.append(((call.first_op, 0, call.index), row))
     seen_names: Counter[str] = Counter()
     for op in trace.ops:
-        owner = _row_call_of(trace, op.call, depth)
+        owner = row_call[op.call] if op.call is not None else None
         if owner is not None:
             row = row_of_call[owner]
             row.ops.append(op.index)
