@@ -105,3 +105,29 @@ def test_module_entry_point_and_no_colour_when_piped():
     bad = subprocess.run([sys.executable, "-m", "cnnarch", "summary", "alexnet", "--input", "32"],
                          capture_output=True, text=True, env=env, check=False)  # fmt: skip
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and bad.stdout == ""
+
+
+HELP_PROBE = """
+import sys
+if sys.argv[1] == "real":
+    import rich.markdown, rich.traceback  # loaded first: no placeholder is needed
+from cnnarch.cli.app import main
+try:
+    main(sys.argv[2:])
+except SystemExit:
+    pass
+for name in ("rich.markdown", "rich.traceback"):
+    module = sys.modules.get(name)
+    assert module is None or module.__file__, name  # a placeholder never outlives the import
+"""
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["summary", "--help"], ["calc", "conv", "-h"]])
+def test_help_reads_the_same_without_the_modules_it_skips(argv: list[str]):
+    def render(mode: str) -> str:
+        done = subprocess.run([sys.executable, "-c", HELP_PROBE, mode, *argv], capture_output=True, text=True,
+                              env={**os.environ, "COLUMNS": "100"}, check=True)  # fmt: skip
+        return done.stdout
+
+    fast = render("fast")
+    assert "Usage" in fast and fast == render("real")

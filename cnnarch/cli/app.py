@@ -99,11 +99,40 @@ def _command_in(argv: list[str]) -> str | None:
     return first if first in COMMANDS else None
 
 
+_UNUSED_BY_HELP = {"rich.markdown": "Markdown", "rich.traceback": "Traceback"}
+
+
+def _import_help_renderer() -> None:
+    """Import ``typer.rich_utils`` without the two modules it imports but cnnarch's help never
+    uses: ``rich.markdown`` (markdown-it, for ``rich_markup_mode="markdown"``; cnnarch uses
+    ``"rich"``) and ``rich.traceback`` (pygments, for typer's pretty exceptions, turned off).
+    Empty placeholders stand in while it loads and are removed after, so a later import gets
+    the real modules. About 70 ms of ``cnnarch --help``."""
+    if "typer.rich_utils" in sys.modules:
+        return
+    import types
+
+    placeholders = {}
+    for name, attribute in _UNUSED_BY_HELP.items():
+        if name not in sys.modules:
+            placeholders[name] = sys.modules[name] = types.ModuleType(name)
+            setattr(placeholders[name], attribute, None)
+    try:
+        import typer.rich_utils  # noqa: F401
+    finally:
+        for name, module in placeholders.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: user errors exit 2 with one line on stderr, bugs exit 1."""
     from cnnarch.cli.console import err
 
-    register(only=_command_in(sys.argv[1:] if argv is None else argv))
+    args = sys.argv[1:] if argv is None else argv
+    if not args or "--help" in args or "-h" in args:
+        _import_help_renderer()
+    register(only=_command_in(args))
     try:
         app(args=argv)  # usage errors (exit 2), --help and Exit are handled inside
     except CnnarchError as error:

@@ -14,11 +14,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from cnnarch.catalogue.computed import Computed
 from cnnarch.catalogue.spec import ModelSpec, Published
 from cnnarch.render import units
+from cnnarch.render.grid import Column, box_table
 
 FIGURES = ("params", "macs", "top1", "top5")
 """Published figures, in column order."""
@@ -222,23 +222,17 @@ def print_table(
     extra = 32 if computed else 0
     single = len(specs) == 1  # its sources and notes follow the table in full
     medium, wide = console.width >= MEDIUM + extra, console.width >= WIDE + extra and not single
-    table = Table(title=f"{len(specs)} architecture{'s' if len(specs) != 1 else ''}", title_justify="left")
-    table.add_column("Name", overflow="fold")
+    columns = [Column("Name", wrap=True)]
     if medium:
-        table.add_column("Family", no_wrap=True)
-        table.add_column("Year", no_wrap=True)
-    for column in ("Task", "Input", "Classes"):
-        table.add_column(column, no_wrap=True)
+        columns += [Column("Family"), Column("Year")]
+    columns += [Column("Task"), Column("Input"), Column("Classes")]
     if computed:
-        table.add_column("Params\n(cnnarch)", justify="right", no_wrap=True)
-        table.add_column("MACs\n(cnnarch)", justify="right", no_wrap=True)
-    for column in ("params", "MACs"):
-        table.add_column(f"Published\n{column}", justify="right", no_wrap=True)
-    for column in ("Top-1", "Top-5"):
-        table.add_column(column, justify="right", no_wrap=True)
+        columns += [Column("Params\n(cnnarch)", "right"), Column("MACs\n(cnnarch)", "right")]
+    columns += [Column(f"Published\n{c}", "right") for c in ("params", "MACs")]
+    columns += [Column("Top-1", "right"), Column("Top-5", "right")]
     if wide:
-        table.add_column("Figures from", overflow="fold", ratio=1)
-        table.add_column("Note", overflow="fold", ratio=2)
+        columns += [Column("Figures from", wrap=True), Column("Note", wrap=True)]
+    rows: list[list[str]] = []
     for s in specs:
         cells = [names_text(s)]
         if medium:
@@ -250,8 +244,9 @@ def print_table(
         cells += [figure_text(k, published_figure(s, k)[0]) for k in FIGURES]
         if wide:
             cells += ["; ".join(figure_sources(s)), short_note(s.notes)]
-        table.add_row(*cells)
-    console.print(table)
+        rows.append(cells)
+    title = f"{len(specs)} architecture{'s' if len(specs) != 1 else ''}"
+    console.print(box_table(title, columns, rows, console.width), soft_wrap=True, highlight=False)
     if computed:
         console.print(
             "cnnarch's counts at the default input, batch 1; (±x%): their difference from the "
