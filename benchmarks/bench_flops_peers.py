@@ -8,7 +8,8 @@ receptive fields, memory). fvcore, thop, ptflops, torchinfo and torch's FlopCoun
 CPU copy with random weights on a random input. Times are for the analysis call alone, the
 model already built, after a warm-up call at 224 (first-use imports and JIT set-up excluded):
 the best of 5 at 224, one call at 1024 and 2048 (cnnarch, which takes milliseconds on a machine
-shared with other work: the best of 20 at every size). At 224 each tool runs with
+shared with other work: the best of 20 at every size, the sizes taken in turn in one process so
+that their ratio is not the machine's drift). At 224 each tool runs with
 PyTorch's default threads and with one thread and keeps the faster (on a busy 2-core machine two
 threads can be several times slower). Peak RSS is the whole process's.
 
@@ -50,7 +51,9 @@ MEMORY_LIMIT = 14 * 2**30
 # -- worker: one tool, one model, one size, in its own process --------------------------------
 
 
-def _worker(tool: str, model: str, size: int, repeat: int, threads: int) -> dict:
+def _worker(tool: str, model: str, sizes: list[int], repeat: int, threads: int) -> dict:
+    """Times of ``tool`` on ``model`` at each size (the best of ``repeat`` calls). Several sizes
+    are measured round-robin in this one process, so their ratio is not the machine's drift."""
     import resource
 
     # A tool that needs more memory than this fails alone instead of waking the OOM killer.
@@ -62,8 +65,8 @@ def _worker(tool: str, model: str, size: int, repeat: int, threads: int) -> dict
     from cnnarch.catalogue import build, get_spec
 
     spec = get_spec(model)
-    shape = (spec.input[0], size, size)
-    warm = (spec.input[0], min(size, 224), min(size, 224))  # imports, JIT and kernel set-up
+    shapes = [(spec.input[0], size, size) for size in sizes]
+    warm = (spec.input[0], min(sizes[0], 224), min(sizes[0], 224))  # imports, JIT and kernel set-up
     if tool.startswith("cnnarch"):
         from cnnarch.analysis import conventions
         from cnnarch.analysis.breakdown import breakdown
@@ -102,13 +105,15 @@ def _worker(tool: str, model: str, size: int, repeat: int, threads: int) -> dict
             return result.total or 0
 
     run(warm)
-    times, total = [], 0
+    best = [float("inf")] * len(shapes)
+    total = 0
     for _ in range(repeat):
-        start = time.perf_counter()
-        total = run(shape)
-        times.append(time.perf_counter() - start)
+        for i, shape in enumerate(shapes):
+            start = time.perf_counter()
+            total = run(shape)
+            best[i] = min(best[i], time.perf_counter() - start)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": min(times), "rss_mib": rss, "total": total, "threads": torch.get_num_threads()}
+    return {"seconds": best, "rss_mib": rss, "total": total, "threads": torch.get_num_threads()}
 
 
 def _floor(source: Any) -> Callable[[tuple[int, ...]], int]:
@@ -156,16 +161,22 @@ def _floor(source: Any) -> Callable[[tuple[int, ...]], int]:
     return run
 
 
-def measure(tool: str, model: str, size: int, repeat: int, threads: int = 0) -> dict:
-    argv = [PYTHON, __file__, "--worker", tool, model, str(size), str(repeat), str(threads)]
+def measure_sizes(tool: str, model: str, sizes: list[int], repeat: int, threads: int = 0) -> list[dict]:
+    """One worker process measures every size; one result per size (peak RSS: the process's)."""
+    argv = [PYTHON, __file__, "--worker", tool, model, ",".join(map(str, sizes)), str(repeat), str(threads)]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, cwd=HERE)
     except subprocess.TimeoutExpired:
-        return {"error": f"over {TIMEOUT} s"}
+        return [{"error": f"over {TIMEOUT} s"}] * len(sizes)
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines()
-        return {"error": lines[-1] if lines else f"exit {done.returncode}"}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        return [{"error": lines[-1] if lines else f"exit {done.returncode}"}] * len(sizes)
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    return [{**found, "seconds": seconds} for seconds in found["seconds"]]
+
+
+def measure(tool: str, model: str, size: int, repeat: int, threads: int = 0) -> dict:
+    return measure_sizes(tool, model, [size], repeat, threads)[0]
 
 
 # -- the comparison ------------------------------------------------------------------------
@@ -203,11 +214,11 @@ def run(models: list[str], sizes: list[int]) -> tuple[str, bool]:
     rows, ok = [], True
     for model in models:
         base: float | None = None
-        for size in sizes:
+        counts = measure_sizes("cnnarch", model, sizes, CNNARCH_REPEAT)
+        reports = measure_sizes("cnnarch-report", model, sizes, CNNARCH_REPEAT)
+        floors = measure_sizes("cnnarch-floor", model, sizes, CNNARCH_REPEAT)
+        for size, ours, full, floor in zip(sizes, counts, reports, floors, strict=True):
             repeat = 5 if size <= 224 else 1
-            ours = measure("cnnarch", model, size, CNNARCH_REPEAT)
-            full = measure("cnnarch-report", model, size, CNNARCH_REPEAT)
-            floor = measure("cnnarch-floor", model, size, CNNARCH_REPEAT)
             results = {tool: _best_of_threads(tool, model, size, repeat) for tool in TOOLS}
             for tool, r in results.items():
                 print(f"  {model} {size} {tool}: {_cell(r)}", file=sys.stderr, flush=True)
@@ -304,7 +315,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.worker:
         tool, model, size, repeat, threads = args.worker
-        print(json.dumps(_worker(tool, model, int(size), int(repeat), int(threads))))
+        sizes = [int(s) for s in size.split(",")]
+        print(json.dumps(_worker(tool, model, sizes, int(repeat), int(threads))))
         return 0
     sys.path.insert(0, str(ROOT))
     from cnnarch.catalogue import all_specs
@@ -330,7 +342,8 @@ def main() -> int:
         "formulas, parameters, counts, receptive fields, memory). Both from the model already built on "
         "meta. Tools: the tool's own call on a CPU model with random weights, already built. Best of 5 "
         "at 224 (tools: the faster of PyTorch's default threads and one thread), one call at 1024 and "
-        "2048 (cnnarch: best of 20 at every size), each after a warm-up call at 224. *dispatch floor*: "
+        "2048 (cnnarch: best of 20 at every size, the sizes in turn in one process), each after a "
+        "warm-up call at 224. *dispatch floor*: "
         "see below.\n\n" + text + "\n\n" + READING
     )
     print(report)
