@@ -60,7 +60,9 @@ def test_family_and_task_filters():
     [
         (["--family", "resnt"], "unknown --family 'resnt' (did you mean 'resnet'?"),
         (["--task", "segmentaton"], "unknown --task 'segmentaton' (did you mean 'segmentation'?"),
-        (["resnt*"], "no architecture matches 'resnt*'"),
+        (["resnt*"], "no architecture matches 'resnt*' (did you mean 'resnet18'?)"),
+        (["mobilnet"], "no architecture matches 'mobilnet*' (did you mean 'mobilenet-v1'?)"),
+        (["foo*"], "no architecture matches 'foo*' (run 'cnnarch list' to see the catalogue)"),
         (["fcn*", "--task", "detection"], "'fcn*' matches 3, none with --task detection"),
     ],
 )

@@ -39,15 +39,28 @@ def is_known(name: str) -> bool:
     return _key(name) in _BY_NAME
 
 
+SUGGEST_CUTOFF = 0.6
+"""Least similarity (difflib's ratio) for a "did you mean"; below it the hint lists nothing
+rather than a stranger ('foo' is 0.57 from 'yolo')."""
+
+
 def suggest(name: str) -> str | None:
-    """The catalogue name nearest to ``name`` (prefixes count: ``resnet5`` → ``resnet50``)."""
+    """The catalogue name nearest to ``name`` (prefixes count: ``resnet5`` → ``resnet50``, and
+    ``rsnet`` is compared with ``resnet``, the start of ``resnet50``)."""
     key = _key(name)
-    candidates = list(_BY_NAME)
-    prefixed = sorted(c for c in candidates if c.startswith(key))
+    if not key:
+        return None
+    prefixed = sorted(c for c in _BY_NAME if c.startswith(key))
     if prefixed:
         return _BY_NAME[min(prefixed, key=len)].name
-    close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.5)
-    return _BY_NAME[close[0]].name if close else None
+
+    def similarity(candidate: str) -> float:
+        whole = difflib.SequenceMatcher(None, key, candidate).ratio()
+        start = difflib.SequenceMatcher(None, key, candidate[: len(key) + 1]).ratio()
+        return max(whole, start)
+
+    best = max(_BY_NAME, key=lambda c: (similarity(c), -len(c)))
+    return _BY_NAME[best].name if similarity(best) >= SUGGEST_CUTOFF else None
 
 
 def get_spec(name: str) -> ModelSpec:

@@ -375,7 +375,7 @@ _SCHEMAS: dict[Any, _SchemaInfo] = {}
 
 
 def _argument_kind(type_name: str) -> str:
-    if "Tensor" not in type_name:
+    if "Tensor" not in type_name and "Any" not in type_name:
         return _PLAIN
     if type_name in ("Tensor", "Optional[Tensor]"):
         return _TENSOR
