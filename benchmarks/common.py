@@ -26,6 +26,21 @@ def best_time(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> flo
     return min(times)
 
 
+def best_times_in_turn(fns: list[Callable[[], object]], repeat: int = 5, warmup: int = 1) -> list[float]:
+    """``best_time`` of each function, the functions called in turn, so that a ratio between
+    them compares calls made under the same load rather than the machine's drift."""
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    best = [float("inf")] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return best
+
+
 def peak_rss_mib(argv: list[str]) -> float:
     """Peak resident memory of a fresh process running ``argv``, in MiB (Linux ru_maxrss is KiB)."""
     probe = (
