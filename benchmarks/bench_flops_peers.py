@@ -15,10 +15,7 @@ threads can be several times slower). Peak RSS is the whole process's.
 
 Targets, for cnnarch's count: at 224 at least 4x faster than the fastest tool; at 1024 at least
 30x faster than every tool (all five run a real forward pass); at 2048 within 1.3x of its 224
-time. Each tool's process also times cnnarch's count right after each of the tool's calls, and
-the targets are checked on those ratios (the same load for both; the machine's speed drifts by
-a third over seconds). The table goes into RESULTS.md between this script's markers, with the
-command.
+time. The table goes into RESULTS.md between this script's markers, with the command.
 
     python benchmarks/bench_flops_peers.py [--models resnet50,vgg16] [--sizes 224,1024] [--all]
 """
@@ -54,41 +51,9 @@ MEMORY_LIMIT = 14 * 2**30
 # -- worker: one tool, one model, one size, in its own process --------------------------------
 
 
-def _cnnarch(model: str, tool: str) -> Callable[[tuple[int, ...]], int]:
-    """cnnarch's job for ``tool``: ``cnnarch`` (the count), ``cnnarch-report`` or
-    ``cnnarch-floor``, on the model built on meta."""
-    from cnnarch.analysis import conventions
-    from cnnarch.analysis.breakdown import breakdown
-    from cnnarch.analysis.layers import build_rows
-    from cnnarch.analysis.summary import build_report
-    from cnnarch.api import resolve, trace_source
-
-    source = resolve(model)
-
-    def count(shape: tuple[int, ...]) -> int:
-        # what 'cnnarch flops' computes: each layer's work and its count under every rule set
-        trace = trace_source(source, shape)
-        rows, op_row = build_rows(trace)
-        breakdown(trace, rows)
-        counts = conventions.evaluate_all(trace, conventions.NAMES, rows, op_row)
-        return counts["macs"].total
-
-    def report(shape: tuple[int, ...]) -> int:
-        # what 'cnnarch summary' computes: shapes, formulas, parameters, counts, receptive
-        # fields, memory
-        return build_report(trace_source(source, shape)).totals.ops_count
-
-    if tool == "cnnarch-floor":
-        return _floor(source)
-    return count if tool == "cnnarch" else report
-
-
-def _worker(tool: str, model: str, sizes: list[int], repeat: int, threads: int, alongside: bool) -> dict:
+def _worker(tool: str, model: str, sizes: list[int], repeat: int, threads: int) -> dict:
     """Times of ``tool`` on ``model`` at each size (the best of ``repeat`` calls). Several sizes
-    are measured round-robin in this one process, so their ratio is not the machine's drift.
-    ``alongside``: cnnarch's count is timed too, each call right after the tool's, so that
-    their ratio compares calls made under the same load; the peak RSS is taken before it first
-    runs (a tool repeats the same call, so its later calls do not raise its peak)."""
+    are measured round-robin in this one process, so their ratio is not the machine's drift."""
     import resource
 
     # A tool that needs more memory than this fails alone instead of waking the OOM killer.
@@ -103,7 +68,30 @@ def _worker(tool: str, model: str, sizes: list[int], repeat: int, threads: int, 
     shapes = [(spec.input[0], size, size) for size in sizes]
     warm = (spec.input[0], min(sizes[0], 224), min(sizes[0], 224))  # imports, JIT and kernel set-up
     if tool.startswith("cnnarch"):
-        run = _cnnarch(model, tool)
+        from cnnarch.analysis import conventions
+        from cnnarch.analysis.breakdown import breakdown
+        from cnnarch.analysis.layers import build_rows
+        from cnnarch.analysis.summary import build_report
+        from cnnarch.api import resolve, trace_source
+
+        source = resolve(model)
+
+        def count(shape: tuple[int, ...]) -> int:
+            # what 'cnnarch flops' computes: each layer's work and its count under every rule set
+            trace = trace_source(source, shape)
+            rows, op_row = build_rows(trace)
+            breakdown(trace, rows)
+            counts = conventions.evaluate_all(trace, conventions.NAMES, rows, op_row)
+            return counts["macs"].total
+
+        def report(shape: tuple[int, ...]) -> int:
+            # what 'cnnarch summary' computes: shapes, formulas, parameters, counts, receptive
+            # fields, memory
+            return build_report(trace_source(source, shape)).totals.ops_count
+
+        run = count if tool == "cnnarch" else report
+        if tool == "cnnarch-floor":
+            run = _floor(source)
     else:
         from cnnarch import peers
 
@@ -118,28 +106,14 @@ def _worker(tool: str, model: str, sizes: list[int], repeat: int, threads: int, 
 
     run(warm)
     best = [float("inf")] * len(shapes)
-    ours = [float("inf")] * len(shapes)
-    count: Callable[[tuple[int, ...]], int] | None = None
-    total, rss = 0, 0.0
+    total = 0
     for _ in range(repeat):
         for i, shape in enumerate(shapes):
             start = time.perf_counter()
             total = run(shape)
             best[i] = min(best[i], time.perf_counter() - start)
-            if alongside:
-                if count is None:  # the tool's peak, before cnnarch adds anything
-                    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-                    count = _cnnarch(model, "cnnarch")
-                    count(warm)
-                start = time.perf_counter()
-                count(shape)
-                ours[i] = min(ours[i], time.perf_counter() - start)
-    if not alongside:
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    found = {"seconds": best, "rss_mib": rss, "total": total, "threads": torch.get_num_threads()}
-    if alongside:
-        found["cnnarch_seconds"] = ours
-    return found
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": best, "rss_mib": rss, "total": total, "threads": torch.get_num_threads()}
 
 
 def _floor(source: Any) -> Callable[[tuple[int, ...]], int]:
@@ -187,12 +161,9 @@ def _floor(source: Any) -> Callable[[tuple[int, ...]], int]:
     return run
 
 
-def measure_sizes(
-    tool: str, model: str, sizes: list[int], repeat: int, threads: int = 0, alongside: bool = False
-) -> list[dict]:
+def measure_sizes(tool: str, model: str, sizes: list[int], repeat: int, threads: int = 0) -> list[dict]:
     """One worker process measures every size; one result per size (peak RSS: the process's)."""
     argv = [PYTHON, __file__, "--worker", tool, model, ",".join(map(str, sizes)), str(repeat), str(threads)]
-    argv += ["--alongside"] if alongside else []
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, cwd=HERE)
     except subprocess.TimeoutExpired:
@@ -201,15 +172,11 @@ def measure_sizes(
         lines = (done.stderr or done.stdout).strip().splitlines()
         return [{"error": lines[-1] if lines else f"exit {done.returncode}"}] * len(sizes)
     found = json.loads(done.stdout.strip().splitlines()[-1])
-    results = [{**found, "seconds": seconds} for seconds in found["seconds"]]
-    for result, ours in zip(results, found.get("cnnarch_seconds", [None] * len(results)), strict=True):
-        result["cnnarch_seconds"] = ours
-    return results
+    return [{**found, "seconds": seconds} for seconds in found["seconds"]]
 
 
 def measure(tool: str, model: str, size: int, repeat: int, threads: int = 0) -> dict:
-    """A tool at one size, with cnnarch's count timed alongside it."""
-    return measure_sizes(tool, model, [size], repeat, threads, alongside=True)[0]
+    return measure_sizes(tool, model, [size], repeat, threads)[0]
 
 
 # -- the comparison ------------------------------------------------------------------------
@@ -255,32 +222,26 @@ def run(models: list[str], sizes: list[int]) -> tuple[str, bool]:
             results = {tool: _best_of_threads(tool, model, size, repeat) for tool in TOOLS}
             for tool, r in results.items():
                 print(f"  {model} {size} {tool}: {_cell(r)}", file=sys.stderr, flush=True)
-            leads = {t: r["seconds"] / r["cnnarch_seconds"] for t, r in results.items() if "error" not in r}
+            times = [r["seconds"] for r in results.values() if "error" not in r]
             checks: list[str] = []
-            if "error" in ours or not leads:
+            if "error" in ours or not times:
                 checks.append("no result")
                 ok = False
             else:
-                closest = min(leads, key=leads.__getitem__)
-                lead = (
-                    f"{leads[closest]:.1f}x {closest}"
-                    if leads[closest] < 10
-                    else f"{leads[closest]:.0f}x {closest}"
-                )
+                ratio = min(times) / ours["seconds"]
                 if size == 224:
                     base = ours["seconds"]
-                    checks.append(f"{lead} (>= 4): {'PASS' if leads[closest] >= 4 else 'FAIL'}")
-                    ok &= leads[closest] >= 4
-                    if leads[closest] < 4 and "error" not in floor:
-                        fastest = min(r["seconds"] for r in results.values() if "error" not in r)
-                        checks.append(
-                            f"dispatch floor alone {fastest / floor['seconds']:.1f}x the fastest tool"
-                        )
+                    checks.append(f"{ratio:.1f}x the fastest tool (>= 4): {'PASS' if ratio >= 4 else 'FAIL'}")
+                    ok &= ratio >= 4
+                    if ratio < 4 and "error" not in floor:
+                        checks.append(f"dispatch floor alone {min(times) / floor['seconds']:.1f}x")
                 elif size == 1024:
-                    checks.append(f"{lead} (>= 30): {'PASS' if leads[closest] >= 30 else 'FAIL'}")
-                    ok &= leads[closest] >= 30
+                    checks.append(
+                        f"{ratio:.0f}x the fastest tool (>= 30): {'PASS' if ratio >= 30 else 'FAIL'}"
+                    )
+                    ok &= ratio >= 30
                 else:
-                    checks.append(lead)
+                    checks.append(f"{ratio:.0f}x the fastest tool")
                 if base and size != 224:
                     flat = ours["seconds"] / base
                     checks.append(f"{flat:.2f}x its 224 time (<= 1.3): {'PASS' if flat <= 1.3 else 'FAIL'}")
@@ -297,7 +258,7 @@ def run(models: list[str], sizes: list[int]) -> tuple[str, bool]:
                 ]
             )
     headers = ["model", "input", "cnnarch count", "cnnarch report", "dispatch floor", *TOOLS]
-    headers.append("cnnarch's smallest lead, measured in turn (targets)")
+    headers.append("targets (cnnarch count)")
     return table(headers, rows), ok
 
 
@@ -346,8 +307,7 @@ def write_section(text: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--worker", nargs=5, metavar=("TOOL", "MODEL", "SIZES", "REPEAT", "THREADS"))
-    parser.add_argument("--alongside", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs=5, metavar=("TOOL", "MODEL", "SIZE", "REPEAT", "THREADS"))
     parser.add_argument("--models", help="comma-separated catalogue names")
     parser.add_argument("--all", action="store_true", help="every catalogue model identical to torchvision's")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
@@ -356,7 +316,7 @@ def main() -> int:
     if args.worker:
         tool, model, size, repeat, threads = args.worker
         sizes = [int(s) for s in size.split(",")]
-        print(json.dumps(_worker(tool, model, sizes, int(repeat), int(threads), args.alongside)))
+        print(json.dumps(_worker(tool, model, sizes, int(repeat), int(threads))))
         return 0
     sys.path.insert(0, str(ROOT))
     from cnnarch.catalogue import all_specs
@@ -383,9 +343,8 @@ def main() -> int:
         "meta. Tools: the tool's own call on a CPU model with random weights, already built. Best of 5 "
         "at 224 (tools: the faster of PyTorch's default threads and one thread), one call at 1024 and "
         "2048 (cnnarch: best of 20 at every size, the sizes in turn in one process), each after a "
-        "warm-up call at 224. The last column: cnnarch's count timed right after each call of every "
-        "tool in that tool's process, and its smallest lead (the tool's time over cnnarch's), on which "
-        "the targets are checked. *dispatch floor*: see below.\n\n" + text + "\n\n" + READING
+        "warm-up call at 224. *dispatch floor*: "
+        "see below.\n\n" + text + "\n\n" + READING
     )
     print(report)
     print("result:", "PASS" if ok else "FAIL")
