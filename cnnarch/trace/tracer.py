@@ -178,7 +178,7 @@ class TraceBuilder:
         if storage is None:
             self._storages += 1
             storage = self._storages
-        dtype_name, itemsize = _DTYPES.get(t.dtype) or _dtype_info(t.dtype)
+        dtype_name, itemsize = _dtype_info(t.dtype)
         tid = len(self.tensors)
         self.tensors.append(
             TensorInfo(
@@ -464,7 +464,7 @@ class _RecordingMode(TorchDispatchMode):
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
         kwargs = kwargs or {}
-        info = _SCHEMAS.get(func) or _schema_info(func)
+        info = _schema_info(func)
         if info.ignored:
             return func(*args, **kwargs)
         builder = self.builder
