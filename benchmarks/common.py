@@ -14,21 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 
 
-def best_time(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> float:
-    """Fastest of ``repeat`` calls, in seconds (the least disturbed by other load)."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def best_times_in_turn(fns: list[Callable[[], object]], repeat: int = 5, warmup: int = 1) -> list[float]:
-    """``best_time`` of each function, the functions called in turn, so that a ratio between
-    them compares calls made under the same load rather than the machine's drift."""
+    """The fastest of ``repeat`` calls of each function, in seconds (the least disturbed by other
+    load), the functions called in turn, so that a ratio between them compares calls made
+    under the same load rather than the machine's drift."""
     for fn in fns:
         for _ in range(warmup):
             fn()
