@@ -1,0 +1,66 @@
+"""mkdocs hook: pages generated at build time from cnnarch's own registries.
+
+A page asks for a generated block with a line ``<!-- generated: NAME -->``; the hook replaces it
+with ``GENERATORS[NAME]()``. The tables therefore come from the code on every build and cannot go
+stale, and an unknown NAME fails the build (strict or not). To add a generated block: write a
+function returning Markdown and add it to ``GENERATORS``.
+
+``CNNARCH_DOCS_COUNTS=0`` leaves cnnarch's own counts out of the catalogue table: building every
+entry to count it takes about a minute, and the docs test only needs the page to build.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+
+from mkdocs.exceptions import PluginError
+
+MARKER = re.compile(r"^<!-- generated: ([\w-]+) -->$", flags=re.MULTILINE)
+
+
+def catalogue_table() -> str:
+    """``cnnarch list --computed --format markdown``: every entry, its published figures and notes."""
+    from cnnarch.catalogue import all_specs
+    from cnnarch.render.catalogue import to_markdown
+
+    specs = all_specs()
+    computed = None
+    if os.environ.get("CNNARCH_DOCS_COUNTS", "1") != "0":
+        from cnnarch.catalogue.computed import compute
+
+        computed = {spec.name: compute(spec) for spec in specs}
+    return to_markdown(specs, computed)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def conventions_table() -> str:
+    """One row per ``--convention``: the call it reproduces and what it counts."""
+    from cnnarch.analysis.conventions import CONVENTIONS
+
+    lines = ["| `--convention` | Column | Reproduces | Counts |", "|---|---|---|---|"]
+    for c in CONVENTIONS.values():
+        counts = c.summary + "".join(f". Not reproduced: {note}" for note in c.notes)
+        lines.append(f"| `{c.name}` | {_cell(c.label)} | `{_cell(c.tool)}` | {_cell(counts)} |")
+    return "\n".join(lines) + "\n"
+
+
+GENERATORS: dict[str, Callable[[], str]] = {
+    "catalogue-table": catalogue_table,
+    "conventions-table": conventions_table,
+}
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    def generate(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in GENERATORS:
+            known = ", ".join(GENERATORS)
+            raise PluginError(f"{page.file.src_uri}: unknown generated block {name!r} (known: {known})")
+        return GENERATORS[name]().strip()
+
+    return MARKER.sub(generate, markdown)
