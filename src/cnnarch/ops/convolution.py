@@ -1,0 +1,144 @@
+"""Convolution: normal, grouped and depthwise (``groups``), and transposed, in 1-D, 2-D and 3-D.
+
+ATen runs all of them as one op, ``aten.convolution``; ``transposed=True`` selects the
+transposed record. MACs: batch · positions · kernel positions · C_in/groups · C_out, where the
+positions are the output's for a normal and the input's for a transposed convolution (each input
+pixel is scattered through the whole kernel). Bias additions are counted apart (``bias``).
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+from cnnarch.ops import _meta
+from cnnarch.ops.letters import in_letters, kernel_letters, out_letters
+from cnnarch.ops.record import Mismatch, OpFamily, Tensors, Term, aten, register
+from cnnarch.ops.window import Window, expand, output_length
+from cnnarch.trace.records import OpRecord, TensorRef
+
+
+def _transposed(a: dict) -> bool:
+    """``aten.convolution`` says so; the ``conv_transpose*`` entry points have ``output_padding``."""
+    return bool(a.get("transposed", "output_padding" in a))
+
+
+def _window(op: OpRecord, tensors: Tensors) -> Window:
+    a = op.args
+    kernel = tensors.tensor(a["weight"]).shape[2:]
+    n = len(kernel)
+    transposed = _transposed(a)
+    return Window(
+        kind="tconv" if transposed else "conv",
+        kernel=tuple(kernel),
+        stride=expand(a["stride"], n),
+        padding=expand(a["padding"], n),
+        dilation=expand(a["dilation"], n),
+        output_padding=expand(a.get("output_padding"), n, 0) if transposed else (),
+    )
+
+
+def _macs(op: OpRecord, tensors: Tensors) -> int:
+    a = op.args
+    x = tensors.tensor(a["input"]).shape
+    w = tensors.tensor(a["weight"]).shape
+    transposed = _transposed(a)
+    positions = prod((x if transposed else tensors.tensor(op.outputs[0]).shape)[2:])
+    return x[0] * positions * prod(w)
+
+
+def _bias(op: OpRecord, tensors: Tensors) -> int:
+    if not isinstance(op.args.get("bias"), TensorRef):
+        return 0
+    return tensors.tensor(op.outputs[0]).numel
+
+
+def _terms(op: OpRecord, tensors: Tensors) -> list[Term]:
+    """Normal: N·H_out·W_out·F·F·(C_in/g)·K; transposed: N·H_in·W_in·F·F·C_in·(K/g)."""
+    a = op.args
+    x = tensors.tensor(a["input"]).shape
+    w = tensors.tensor(a["weight"]).shape
+    groups = int(a.get("groups", 1) or 1)
+    kernel = list(w[2:])
+    if _transposed(a):
+        factors = [*x[2:], *kernel, w[0], w[1]]
+        letters = [*in_letters(len(kernel)), *kernel_letters(kernel), "C_in", "(K/g)" if groups > 1 else "K"]
+    else:
+        out = tensors.tensor(op.outputs[0]).shape
+        factors = [*out[2:], *kernel, w[1], w[0]]
+        c_in = "(C_in/g)" if groups > 1 else "C_in"
+        letters = [*out_letters(len(kernel)), *kernel_letters(kernel), c_in, "K"]
+    if x[0] != 1:
+        factors, letters = [x[0], *factors], ["N", *letters]
+    return list(zip(letters, factors, strict=True))
+
+
+def _check_channels(op: OpRecord, tensors: Tensors) -> Mismatch | None:
+    a = op.args
+    x = tensors.tensor(a["input"]).shape
+    weight = tensors.tensor(a["weight"]).shape
+    groups = int(a.get("groups", 1))
+    expected = weight[0] if _transposed(a) else weight[1] * groups
+    if len(x) < 2 or x[1] == expected:
+        return None
+    shape = "x".join(map(str, x))
+    return Mismatch(
+        f"expects {expected} input channels but gets {x[1]} (tensor {shape})",
+        "the first number of --input is the channel count, or use --in-channels",
+    )
+
+
+def _meta_convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
+    n = weight.dim() - 2
+    if input.dim() != n + 2:
+        return NotImplemented
+    w = Window(
+        kind="tconv" if transposed else "conv",
+        kernel=tuple(weight.shape[2:]),
+        stride=expand(stride, n),
+        padding=expand(padding, n),
+        dilation=expand(dilation, n),
+        output_padding=expand(output_padding, n, 0) if transposed else (),
+    )
+    spatial = tuple(output_length(w, size, i) for i, size in enumerate(input.shape[2:]))
+    if min(spatial) < 1:
+        return NotImplemented
+    channels = weight.shape[1] * groups if transposed else weight.shape[0]
+    return _meta.empty((input.shape[0], channels, *spatial), input)
+
+
+TRANSPOSED_CONVOLUTION = register(
+    OpFamily(
+        name="transposed_convolution",
+        category="conv",
+        packets=aten("conv_transpose1d conv_transpose2d conv_transpose3d"),
+        summary="transposed (fractionally strided) convolution: each input pixel scatters a kernel",
+        receptive_field="window",
+        window=_window,
+        macs=_macs,
+        bias=_bias,
+        mac_terms=_terms,
+        check=_check_channels,
+    )
+)
+
+
+def _refine(op: OpRecord) -> OpFamily:
+    return TRANSPOSED_CONVOLUTION if op.args.get("transposed") else CONVOLUTION
+
+
+CONVOLUTION = register(
+    OpFamily(
+        name="convolution",
+        category="conv",
+        packets=aten("convolution _convolution conv1d conv2d conv3d"),
+        summary="convolution, grouped and depthwise included (a transposed one is refined)",
+        receptive_field="window",
+        window=_window,
+        macs=_macs,
+        bias=_bias,
+        mac_terms=_terms,
+        check=_check_channels,
+        refine=_refine,
+        meta={"convolution.default": _meta_convolution},
+    )
+)
