@@ -73,3 +73,28 @@ def test_lazy_modules_get_their_shapes_from_the_input():
     assert report.totals.params == sum(p.numel() for p in materialised.parameters())
     assert [layer.params for layer in report.layers] == [224, 16, 0, 15690]
     assert isinstance(model[0].weight, nn.parameter.UninitializedParameter)  # the user's copy stays lazy
+
+
+def test_the_report_is_plain_data_that_reads_back_unchanged():
+    """What a cache stores: JSON text in, the same report out (memory and convention included)."""
+    from cnnarch.report import Report
+
+    report = analyze("resnet18", 64, memory=True, convention="fvcore")
+    again = Report.from_data(json.loads(json.dumps(report.to_data())))
+    assert again == report
+    assert again.to_json() == report.to_json()
+    assert again.count_label == "FLOPs (fvcore)" == report.counting.label
+
+
+def test_one_analysis_feeds_the_report_and_the_explanation():
+    """``analysis_of`` traces once; ``explain`` reads the same rows and receptive fields."""
+    from cnnarch.api import analysis_of
+    from cnnarch.explain import explain
+
+    analysis = analysis_of("alexnet", 227)
+    assert [row.name for row in analysis.rows] == [layer.name for layer in analysis.report.layers]
+    explanation = explain(analysis, "conv1")
+    rf = explanation.layer("conv1").step("Receptive").value
+    assert rf == analysis.report.layer("conv1").receptive_field
+    with pytest.raises(ValueError, match="without depth"):
+        explain(analysis_of("resnet18", depth=2))

@@ -1,8 +1,10 @@
-"""The library entry point: name (or module) in, ``Report`` out. The CLI is a thin layer over it."""
+"""The library entry point: name (or module) in, ``Analysis`` (and its ``Report``) out. The CLI
+and every feature are thin layers over it: model source → trace → analyses → report."""
 
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -10,7 +12,9 @@ from torch import nn
 
 from cnnarch.analysis import conventions
 from cnnarch.analysis.checks import ShapeChecks
+from cnnarch.analysis.layers import Row, build_rows
 from cnnarch.analysis.memory_report import build_memory
+from cnnarch.analysis.receptive_field import ReceptiveFields, receptive_fields
 from cnnarch.analysis.shape_rules import SHORTCUTS
 from cnnarch.analysis.summary import build_report
 from cnnarch.analysis.training_memory import OPTIMIZER_STATE
@@ -236,6 +240,72 @@ def _explain(failure: TraceFailure, source: Source, shape: tuple[int, ...]) -> C
     )
 
 
+@dataclass
+class Analysis:
+    """One model traced once and everything derived from it: what every feature reads.
+
+    ``report`` is the plain data renderers, caches and JSON read (``Report.to_data`` /
+    ``Report.from_data``); ``trace``, ``rows`` and ``receptive_fields`` are the records behind
+    it, for features that show the working (``explain``) or run other rules on the same trace
+    (``flops``)."""
+
+    source: Source
+    trace: Trace
+    rows: list[Row]
+    """The report's rows (``build_rows(trace, depth)``), one per ``report.layers`` entry."""
+    op_row: dict[int, int]
+    """Operation index → its row's index."""
+    receptive_fields: ReceptiveFields
+    report: Report
+    depth: int | None = None
+    """Rows group the layers below this module depth (None: one row per layer)."""
+
+
+def check_options(dtype: str = "fp32", optimizer: str | None = "adam", convention: str = "macs") -> None:
+    """Fail on an unknown dtype, optimizer or convention before any work."""
+    dtype_of(dtype)
+    if optimizer is not None and optimizer not in OPTIMIZER_STATE:
+        raise CnnarchError(f"unknown optimizer {optimizer!r}", f"use one of: {', '.join(OPTIMIZER_STATE)}")
+    conventions.get(convention)
+
+
+def analysis_of(
+    model: str | nn.Module | Source,
+    input_size: InputSize | list[InputSize] = None,
+    *,
+    batch: int = 1,
+    depth: int | None = None,
+    dtype: str = "fp32",
+    memory: bool = False,
+    optimizer: str | None = "adam",
+    convention: str = "macs",
+    **options: Any,
+) -> Analysis:
+    """Resolve ``model``, trace it once and analyse the trace: the one pipeline every feature
+    runs (``analyze`` returns its report). ``model`` may also be a ``Source`` already built (a
+    calculator's layer list). ``memory=True`` with ``optimizer=None`` gives the inference
+    memory only (no second, training-mode trace)."""
+    check_options(dtype, optimizer, convention)
+    source = model if isinstance(model, Source) else resolve(model, **options)
+    trace = trace_source(source, input_size, batch, dtype)
+    rows, op_row = build_rows(trace, depth)
+    rfs = receptive_fields(trace)
+    report = build_report(
+        trace,
+        depth,
+        source=source.spec.source if source.spec else None,
+        convention=convention,
+        grouped=(rows, op_row),
+        rfs=rfs,
+    )
+    if memory:
+        training = None
+        if optimizer is not None:
+            training = trace_source(source, input_size, batch, dtype, training=True)
+        report.memory = build_memory(report, training, optimizer or "adam")
+    return Analysis(source, trace, rows, op_row, rfs, report, depth)
+
+
 def analyze(
     model: str | nn.Module,
     input_size: InputSize | list[InputSize] = None,
@@ -244,7 +314,7 @@ def analyze(
     depth: int | None = None,
     dtype: str = "fp32",
     memory: bool = False,
-    optimizer: str = "adam",
+    optimizer: str | None = "adam",
     convention: str = "macs",
     **options: Any,
 ) -> Report:
@@ -253,19 +323,11 @@ def analyze(
     ``model`` is a catalogue name (``"alexnet"``) or an ``nn.Module``; ``input_size`` is
     ``227``, ``"227x227"``, ``"3x227x227"`` or a tuple (C, H, W); ``options`` are the builder's
     own keywords (``num_classes``, ``in_channels`` ...). ``memory=True`` adds the memory
-    breakdown of inference and of a training step with ``optimizer`` (sgd, momentum, adam).
-    ``convention`` (macs, flops, fvcore, thop, ptflops, torchinfo, torch) sets what each layer's
-    ``ops_count`` counts (``analysis/conventions.py``).
+    breakdown of inference and of a training step with ``optimizer`` (sgd, momentum, adam;
+    None: inference only). ``convention`` (macs, flops, fvcore, thop, ptflops, torchinfo, torch)
+    sets what each layer's ``ops_count`` counts (``analysis/conventions.py``).
     """
-    if optimizer not in OPTIMIZER_STATE:
-        raise CnnarchError(f"unknown optimizer {optimizer!r}", f"use one of: {', '.join(OPTIMIZER_STATE)}")
-    conventions.get(convention)  # an unknown name fails before any work
-    source = resolve(model, **options)
-    trace = trace_source(source, input_size, batch, dtype)
-    report = build_report(
-        trace, depth, source=source.spec.source if source.spec else None, convention=convention
-    )
-    if memory:
-        training = trace_source(source, input_size, batch, dtype, training=True)
-        report.memory = build_memory(report, training, optimizer)
-    return report
+    return analysis_of(
+        model, input_size, batch=batch, depth=depth, dtype=dtype, memory=memory,
+        optimizer=optimizer, convention=convention, **options,
+    ).report  # fmt: skip

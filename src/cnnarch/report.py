@@ -5,7 +5,6 @@ No torch here: a report can be built, serialised and rendered without it.
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
@@ -148,6 +147,22 @@ class Memory:
     """Parameters + buffers + optimizer state + the larger of the forward and backward peaks."""
 
 
+@dataclass
+class Counting:
+    """The convention ``ops_count`` follows, as a renderer prints it (from
+    ``analysis/conventions.py``, so that no renderer needs to import it)."""
+
+    name: str
+    label: str
+    """Column header, e.g. ``FLOPs (fvcore)``."""
+    tool: str
+    """The call whose total the convention reproduces."""
+    summary: str
+    """What counts, in one line."""
+    category_labels: dict[str, str] = field(default_factory=dict)
+    """Kind of operation → its name in print (``norm``, ``add/mul``): keys of ``ops_by_category``."""
+
+
 @dataclass(repr=False)
 class Report:
     model: str
@@ -168,6 +183,13 @@ class Report:
     conventions: dict[str, str] = field(
         default_factory=lambda: {"macs": MAC_CONVENTION, "activation_memory": ACTIVATION_CONVENTION}
     )
+    counting: Counting | None = None
+    """``convention`` as a renderer prints it (label, tool, rules)."""
+
+    @property
+    def count_label(self) -> str:
+        """The header of the count column: ``MACs``, or the convention's (``FLOPs (fvcore)``)."""
+        return "MACs" if self.convention == "macs" or self.counting is None else self.counting.label
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, as ``cnnarch summary --format json`` prints it."""
@@ -189,6 +211,22 @@ class Report:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
+    def to_data(self) -> dict[str, Any]:
+        """Every field as plain JSON-ready data; ``Report.from_data`` reads it back unchanged
+        (for caches and files; ``to_dict`` is the documented JSON output)."""
+        return asdict(self)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Report:
+        fields = dict(data)
+        fields["layers"] = [
+            Layer(**{**row, "formula": [Formula(**f) for f in row["formula"]]}) for row in data["layers"]
+        ]
+        fields["totals"] = Totals(**data["totals"])
+        fields["memory"] = Memory(**data["memory"]) if data.get("memory") is not None else None
+        fields["counting"] = Counting(**data["counting"]) if data.get("counting") is not None else None
+        return cls(**fields)
+
     def to_dataframe(self) -> Any:
         """One row per layer (needs pandas)."""
         try:
@@ -209,20 +247,17 @@ class Report:
         )
 
     def __rich__(self) -> Any:
-        """The summary table, for ``rich.print(report)``."""
-        from rich.console import Group
+        """The summary table, for ``rich.print(report)``: display hooks hand the report to
+        ``render/notebook.py`` (renderers import nothing from here at run time)."""
+        from cnnarch.render.notebook import rich_group
 
-        from cnnarch.render.summary import renderables
-
-        return Group(*renderables(self))
+        return rich_group(self)
 
     def _repr_html_(self) -> str:
         """The summary table in a notebook."""
-        from rich.console import Console
+        from cnnarch.render.notebook import html
 
-        console = Console(record=True, width=160, file=io.StringIO())
-        console.print(self)
-        return console.export_html(inline_styles=True)
+        return html(self)
 
     def layer(self, name: str) -> Layer:
         for layer in self.layers:

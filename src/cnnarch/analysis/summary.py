@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any
 
 from cnnarch.analysis import conventions
-from cnnarch.analysis.breakdown import breakdown
+from cnnarch.analysis.breakdown import LABELS, breakdown
 from cnnarch.analysis.formulas import describe_window, output_sizes
 from cnnarch.analysis.layers import Row, build_rows
 from cnnarch.analysis.liveness import walk
@@ -14,7 +14,7 @@ from cnnarch.analysis.memory import activation_bytes
 from cnnarch.analysis.ops import category, macs, short_name, window
 from cnnarch.analysis.params import attribute_params
 from cnnarch.analysis.receptive_field import ReceptiveFields, receptive_fields
-from cnnarch.report import Formula, Layer, Report, Totals, number
+from cnnarch.report import Counting, Formula, Layer, Report, Totals, number
 from cnnarch.trace.records import Trace
 
 
@@ -86,10 +86,19 @@ def _grouped_activation_bytes(
 
 
 def build_report(
-    trace: Trace, depth: int | None = None, source: str | None = None, convention: str = "macs"
+    trace: Trace,
+    depth: int | None = None,
+    source: str | None = None,
+    convention: str = "macs",
+    *,
+    grouped: tuple[list[Row], dict[int, int]] | None = None,
+    rfs: ReceptiveFields | None = None,
 ) -> Report:
-    rows, op_row = build_rows(trace, depth)
-    rfs = receptive_fields(trace)
+    """The report of ``trace``; ``grouped`` (``build_rows(trace, depth)``) and ``rfs``
+    (``receptive_fields(trace)``) are computed here unless the caller already has them."""
+    rows, op_row = grouped if grouped is not None else build_rows(trace, depth)
+    if rfs is None:
+        rfs = receptive_fields(trace)
     params = attribute_params(trace, rows)
     act = _grouped_activation_bytes(trace, rows, op_row, depth)
     work = breakdown(trace, rows)
@@ -175,6 +184,12 @@ def build_report(
         totals=totals,
         source=source,
         convention=counts.convention,
+        counting=_counting(counts.convention),
         notes=list(trace.notes),
         input_shapes=[list(trace.tensors[t].shape) for t in trace.inputs],
     )
+
+
+def _counting(name: str) -> Counting:
+    spec = conventions.get(name)
+    return Counting(spec.name, spec.label, spec.tool, spec.summary, dict(LABELS))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 
-from cnnarch.analysis.summary import build_report
 from cnnarch.dsl import DslError, build, parse
 from cnnarch.errors import CnnarchError
 from cnnarch.explain import Explanation, explain
@@ -21,20 +21,30 @@ from cnnarch.report import Report
 from cnnarch.sources.base import Source
 from cnnarch.trace.records import Trace
 
+if TYPE_CHECKING:
+    from cnnarch.api import Analysis
+
 _SIZE = re.compile(r"^\s*(\d+)\s*(?:[xX×]\s*(\d+)\s*)?$")
 
 
 @dataclass
 class Analysed:
     program: str
-    report: Report
-    trace: Trace
+    analysis: Analysis
     explanation: Explanation
+
+    @property
+    def report(self) -> Report:
+        return self.analysis.report
+
+    @property
+    def trace(self) -> Trace:
+        return self.analysis.trace
 
 
 def analyse(program: str, shape: tuple[int, ...], name: str = "calc") -> Analysed:
     """Build ``program`` for per-sample input ``shape`` and analyse it as ``summary`` would."""
-    from cnnarch.api import trace_source
+    from cnnarch.api import analysis_of
 
     try:
         with torch.device("meta"):
@@ -43,10 +53,8 @@ def analyse(program: str, shape: tuple[int, ...], name: str = "calc") -> Analyse
         raise CnnarchError(
             f"{problem.problem} (as the layer list: {program}, input {format_shape(shape)})"
         ) from None
-    source = Source(module, name, shape, origin="layer-list")
-    trace = trace_source(source, shape)
-    report = build_report(trace)
-    return Analysed(program, report, trace, explain(report, trace, program=program))
+    analysis = analysis_of(Source(module, name, shape, origin="layer-list"), shape)
+    return Analysed(program, analysis, explain(analysis, program=program))
 
 
 def size_text(value: str, what: str, allow_zero: bool = False, words: tuple[str, ...] = ()) -> str:

@@ -13,7 +13,6 @@ import re
 from fractions import Fraction
 
 from cnnarch.analysis.ops import window
-from cnnarch.analysis.receptive_field import receptive_fields
 from cnnarch.calc.networks import Analysed, analyse, size_text, spatial
 from cnnarch.errors import CnnarchError
 from cnnarch.explain.model import Candidate, Comparison, Explanation, Step
@@ -151,7 +150,7 @@ def shorthand(text: str, channels: int) -> str | None:
 def _stack_rf(a: Analysed) -> Step:
     """``r = 1 + (3 − 1)·1 + (3 − 1)·1 + (3 − 1)·1 = 7``: the closed form of the recurrence, one term
     per window, checked against the analysis."""
-    rfs = receptive_fields(a.trace)
+    rfs = a.analysis.receptive_fields
     windows = [(op, w) for op in a.trace.ops if (w := window(op, a.trace)) is not None]
     last = next(x for x in reversed(a.report.layers) if x.receptive_field)
     axes = []

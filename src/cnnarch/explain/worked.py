@@ -1,26 +1,25 @@
-"""Assemble the worked answers of a network from the summary's report and the trace behind it.
+"""Assemble the worked answers of a network from one ``Analysis``: its report and the trace behind it.
 
 ``explain`` never works a shape, a count or a receptive field out its own way: results are the
-``Report``'s, rows are ``build_rows``' (the same grouping the summary uses), receptive fields
-are ``receptive_fields``'; what it adds is the working and the branch structure.
+``Report``'s, rows and receptive fields the analysis' own (the ones the summary's figures come
+from); what it adds is the working and the branch structure.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cnnarch.analysis.layers import build_rows
-from cnnarch.analysis.receptive_field import receptive_fields
 from cnnarch.explain.branches import Block, find_blocks
 from cnnarch.explain.layer import LayerView, mac_step, param_step, rf_step, rf_text, shape_steps, title
 from cnnarch.explain.model import Explanation, Heading, LayerAnswer, Step
 from cnnarch.explain.notation import count, lecture_shape, nchw
 from cnnarch.explain.select import select
 from cnnarch.report import Report
-from cnnarch.trace.records import Trace
 
 if TYPE_CHECKING:
     from torch import nn
+
+    from cnnarch.api import Analysis
 
 MAX_TERMS = 12
 """Totals list their terms up to this many; beyond, they say how many layers they add."""
@@ -28,30 +27,24 @@ MAX_TERMS = 12
 
 def explain_model(
     model: str | nn.Module,
-    input_size: str | int | tuple[int, ...] | None = None,
+    input_size: str | int | tuple[int, ...] | list[str] | None = None,
     *,
     batch: int = 1,
     layers: str | None = None,
     **options: Any,
 ) -> Explanation:
-    """Trace ``model`` as ``cnnarch.analyze`` does and explain every layer (or those selected)."""
-    from cnnarch.analysis.summary import build_report
-    from cnnarch.api import resolve, trace_source
+    """Analyse ``model`` as ``cnnarch.analyze`` does and explain every layer (or those selected)."""
+    from cnnarch.api import analysis_of
 
-    source = resolve(model, **options)
-    trace = trace_source(source, input_size, batch)
-    report = build_report(trace, None, source=source.spec.source if source.spec else None)
-    return explain(report, trace, layers)
+    return explain(analysis_of(model, input_size, batch=batch, **options), layers)
 
 
-def explain(
-    report: Report, trace: Trace, layers: str | None = None, program: str | None = None
-) -> Explanation:
+def explain(analysis: Analysis, layers: str | None = None, program: str | None = None) -> Explanation:
     """Worked answers for the layers ``layers`` selects (all by default), with totals."""
-    rows, op_row = build_rows(trace, None)
-    if [r.name for r in rows] != [layer.name for layer in report.layers]:
-        raise ValueError("explain needs the report of the same trace, built without --depth")
-    rfs = receptive_fields(trace)
+    report, trace, rows, op_row = analysis.report, analysis.trace, analysis.rows, analysis.op_row
+    if analysis.depth is not None:
+        raise ValueError("explain needs an analysis built without depth: one row per layer")
+    rfs = analysis.receptive_fields
     sources = [
         [op_row[p] if (p := trace.tensors[t].producer) is not None else -1 for t in row.inputs]
         for row in rows

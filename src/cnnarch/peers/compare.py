@@ -73,15 +73,14 @@ def compare(
     import torch
 
     from cnnarch import peers
-    from cnnarch.analysis.summary import build_report
-    from cnnarch.api import resolve, trace_source
+    from cnnarch.api import analysis_of, resolve
     from cnnarch.render.units import scaled
 
     tools = parse_tools(list(tools))
     source = resolve(model, **options)
     start = time.perf_counter()
-    trace = trace_source(source, input_size)
-    report = build_report(trace)
+    analysis = analysis_of(source, input_size)
+    trace, report = analysis.trace, analysis.report
     counts = conventions.evaluate_all(trace, tools)
     cnnarch_seconds = time.perf_counter() - start
     shape = tuple(report.input_shape)

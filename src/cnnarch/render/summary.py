@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from cnnarch.render import memory, units
-from cnnarch.report import Report
+
+if TYPE_CHECKING:
+    from cnnarch.report import Report
 
 COLUMNS = [
     "#",
@@ -35,12 +37,7 @@ CSV_COLUMNS = [
 
 def columns(report: Report) -> list[str]:
     """``COLUMNS`` with the count column named after the report's convention."""
-    if report.convention == "macs":
-        return list(COLUMNS)
-    from cnnarch.analysis.conventions import get
-
-    label = get(report.convention).label
-    return [label if c == "MACs" else c for c in COLUMNS]
+    return [report.count_label if c == "MACs" else c for c in COLUMNS]
 
 
 def to_dict(report: Report) -> dict[str, Any]:
@@ -119,12 +116,11 @@ def footer_lines(report: Report) -> list[str]:
 
 def convention_lines(report: Report) -> list[str]:
     """The total under the report's convention, split by kind of operation, and its rules."""
-    from cnnarch.analysis.breakdown import LABELS
-    from cnnarch.analysis.conventions import get
-
-    convention = get(report.convention)
+    convention = report.counting
+    assert convention is not None, "a report built under a convention names it"
     t = report.totals
-    split = " + ".join(f"{LABELS[c]} {units.scaled(v)}" for c, v in t.ops_by_category.items())
+    labels = convention.category_labels
+    split = " + ".join(f"{labels.get(c, c)} {units.scaled(v)}" for c, v in t.ops_by_category.items())
     return [
         f"{convention.label}: {units.count(t.ops_count)} ({units.scaled(t.ops_count)})"
         + (f" = {split}" if split else ""),
