@@ -26,6 +26,7 @@ from cnnarch.analysis.ops import Window
 from cnnarch.dsl.errors import DslError
 from cnnarch.dsl.lexer import Token
 from cnnarch.dsl.modules import Concat, Residual
+from cnnarch.dsl.names import Namer
 from cnnarch.dsl.nodes import ConcatNode, LayerNode, Node, Program, ResidualNode
 from cnnarch.errors import CnnarchError
 from cnnarch.inputs import format_shape
@@ -136,23 +137,6 @@ def build(program: Program, input_shape: Shape | None = None) -> nn.Sequential:
     return module
 
 
-class _Namer:
-    def __init__(self) -> None:
-        self.number = 0
-        self.used: set[str] = set()
-
-    def name(self, prefix: str, advance: bool, numbered: bool = True) -> str:
-        if advance:
-            self.number += 1
-        base = f"{prefix}{self.number}" if numbered and self.number else prefix
-        name, k = base, 1
-        while name in self.used:
-            k += 1
-            name = f"{base}_{k}"
-        self.used.add(name)
-        return name
-
-
 class _Builder:
     def __init__(self, program: Program) -> None:
         self.program = program
@@ -163,7 +147,7 @@ class _Builder:
         )
 
     def sequence(self, nodes: list[Node], shape: Shape) -> tuple[nn.Sequential, Shape]:
-        namer = _Namer()
+        namer = Namer()
         modules: OrderedDict[str, nn.Module] = OrderedDict()
         for node in nodes:
             if isinstance(node, LayerNode):
