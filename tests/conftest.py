@@ -1,25 +1,34 @@
-"""Shared helpers: reference figures from ../shared/reference and independent oracles."""
+"""Shared helpers: published reference figures (tests/data, with their sources) and independent oracles."""
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
+import os
+import shutil
+import tempfile
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
-import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+# The suite never touches the user's result cache: it points at a temporary directory (for this
+# process and every command a test starts) and is off unless a test turns it on (tests/test_cache*.py),
+# so a test that changes the analysis is never answered from another test's entry.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="cnnarch-test-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
+os.environ.pop("CNNARCH_CACHE_DIR", None)
+os.environ["CNNARCH_NO_CACHE"] = "1"
+
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "reference"
+REFERENCE = ROOT / "tests" / "data"
+"""Published figures the tests check against, each with its source (tests/data/README.md)."""
 
 
 def load_reference(name: str) -> dict:
-    path = REFERENCE / name
-    if not path.exists():
-        pytest.skip(f"{path} is not present (shared/ sits beside the project root)")
-    return json.loads(path.read_text())
+    return json.loads((REFERENCE / name).read_text())
 
 
 def on_meta(factory, *args, **kwargs) -> torch.nn.Module:

@@ -1,5 +1,5 @@
 """DenseNet and the efficient networks against their papers' tables: MobileNet v1 Tables 1, 2, 6-8
-(``../shared/reference/papers.json``), MobileNet v2 Tables 2 and 4, ShuffleNet V2 Table 5,
+(``tests/data/papers.json``), MobileNet v2 Tables 2 and 4, ShuffleNet V2 Table 5,
 SqueezeNet Table 1, DenseNet Table 1. Oracles: ``sum(p.numel())``, FlopCounterMode, torchvision."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Every catalogue entry that names an identical torchvision builder is that network: the same
 parameters, the same rows with the same output shapes, parameters and MACs, and torchvision's own
-published figures (``../shared/reference/torchvision.json``: ``num_params`` and ``_ops`` in GMACs)."""
+published figures (``tests/data/torchvision.json``: ``num_params`` and ``_ops`` in GMACs)."""
 
 from __future__ import annotations
 
