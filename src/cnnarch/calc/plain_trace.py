@@ -201,9 +201,8 @@ def _window(keyword: str, v: dict[str, Any], shape: Shape) -> tuple[Window | Non
     raw_stride = v["s"] if v["s"] is not None else v["k"]
     if keyword == "maxpool":
         dilation = _pair(v["d"])
-        effective = [(k - 1) * d + 1 for k, d in zip(kernel, dilation, strict=True)]
-        if any(2 * p > e for p, e in zip(padding, effective, strict=True)):
-            return None, {}, ""
+        if any(2 * p > k for p, k in zip(padding, kernel, strict=True)):
+            return None, {}, ""  # PyTorch's own words: at most half the kernel
         config = {
             "kernel_size": v["k"],
             "stride": raw_stride,
