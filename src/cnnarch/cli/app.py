@@ -67,6 +67,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "flops": ("cnnarch.cli.flops_cmd:flops",
               "Operation counts under fvcore's, thop's, ptflops', torchinfo's and torch's rules, "
               "beside the tools themselves."),
+    "cache": ("cnnarch.cli.cache_cmd:app",
+              "The result cache: where it is, how big (info), and emptying it (clear)."),
 }  # fmt: skip
 """Command name → (``module:object``, one-line help): a function, or a Typer app of subcommands."""
 
