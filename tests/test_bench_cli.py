@@ -14,7 +14,7 @@ from cnnarch.api import analyze
 from cnnarch.bench import runner
 from tests.conftest import run
 
-FAST = ["--device", "cpu", "--warmup", "1", "--iters", "3"]
+FAST = ["--device", "cpu", "--warmup", "1", "--warmup-time", "0", "--iters", "3"]
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from cnnarch.bench.results import ERROR, OK, OUT_OF_MEMORY
 from cnnarch.bench.timers import MIN_SAMPLES, Budget, time_cpu
 from cnnarch.errors import CnnarchError
 
-FAST = {"device": "cpu", "warmup": 1, "iters": 3}
+FAST = {"device": "cpu", "warmup": 1, "warmup_time": 0.0, "iters": 3}
 
 
 def tiny() -> nn.Module:
@@ -309,7 +309,7 @@ def test_the_compiled_first_call_is_timed_apart_from_the_samples(monkeypatch):
 
 
 def test_torch_compile_that_cannot_start_is_a_user_error(monkeypatch):
-    def unsupported(model: nn.Module) -> nn.Module:
+    def unsupported(model: nn.Module, **options: object) -> nn.Module:
         raise RuntimeError("torch.compile is not supported on Python 3.99+")
 
     monkeypatch.setattr(torch, "compile", unsupported)

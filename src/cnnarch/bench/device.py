@@ -59,16 +59,52 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-OUT_OF_MEMORY_MARKS = ("can't allocate memory", "CUBLAS_STATUS_ALLOC_FAILED", "CUDNN_STATUS_ALLOC_FAILED")
-"""The CPU allocator's failure, and cuBLAS/cuDNN failing to allocate their workspace or handle:
-plain RuntimeErrors that mean out of memory."""
+OUT_OF_MEMORY_MARKS = (
+    "CUDA out of memory", "CUDA error: out of memory", "can't allocate memory", "CUBLAS_STATUS_ALLOC_FAILED",
+    "CUDNN_STATUS_ALLOC_FAILED",
+)  # fmt: skip
+"""Messages that mean out of memory on plain RuntimeErrors: the caching allocator's own message,
+the CUDA runtime's error raised outside the allocator (a kernel launch, a library's handle), the
+CPU allocator's failure, and cuBLAS/cuDNN failing to allocate their workspace or handle."""
+
+
+def out_of_memory_types() -> tuple[type[BaseException], ...]:
+    """``torch.OutOfMemoryError``, or ``torch.cuda.OutOfMemoryError`` in a torch that predates it
+    (the same class where both exist)."""
+    found = getattr(torch, "OutOfMemoryError", None) or getattr(torch.cuda, "OutOfMemoryError", None)
+    return (found,) if found is not None else ()
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """``error`` and what it wraps: ``__cause__`` (``raise ... from``), ``__context__`` (raised
+    while handling) and the ``inner_exception`` of TorchDynamo's ``BackendCompilerFailed``."""
+    seen: list[BaseException] = []
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or any(current is s for s in seen):
+            continue
+        seen.append(current)
+        inner = getattr(current, "inner_exception", None)
+        pending += [
+            current.__cause__,
+            current.__context__,
+            inner if isinstance(inner, BaseException) else None,
+        ]
+    return seen
 
 
 def is_out_of_memory(error: BaseException) -> bool:
-    """CUDA's ``torch.OutOfMemoryError``, or a RuntimeError that names an allocation failure."""
-    if isinstance(error, torch.OutOfMemoryError):
-        return True
-    return isinstance(error, RuntimeError) and any(mark in str(error) for mark in OUT_OF_MEMORY_MARKS)
+    """Whether ``error``, or any exception in its chain, is an out-of-memory failure: an
+    out-of-memory exception type, or a RuntimeError whose message names an allocation failure
+    (a compile failure caused by one counts: the batch did not fit, the toolchain works)."""
+    types = out_of_memory_types()
+    for link in _chain(error):
+        if types and isinstance(link, types):
+            return True
+        if isinstance(link, RuntimeError) and any(mark in str(link) for mark in OUT_OF_MEMORY_MARKS):
+            return True
+    return False
 
 
 def free_memory(device: torch.device, collect: bool = True) -> None:

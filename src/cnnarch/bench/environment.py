@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from cnnarch import __version__
+from cnnarch.bench.gpu_state import gpu_state
 
 
 def cpu_name() -> str:
@@ -58,5 +59,7 @@ def environment(device: torch.device, dtype: str) -> dict[str, Any]:
             cudnn_benchmark=cudnn.benchmark,
             cudnn_allow_tf32=cudnn.allow_tf32,
             matmul_allow_tf32=torch.backends.cuda.matmul.allow_tf32,
+            float32_matmul_precision=torch.get_float32_matmul_precision(),
+            gpu_state_start=gpu_state(device),
         )
     return env

@@ -27,6 +27,13 @@ PREFIX = "cnnarch.layer:"
 FORWARD = "cnnarch.forward"
 
 
+def _device_time_us(event: object) -> float:
+    """GPU time of the kernels launched inside a range: ``device_time_total``, named
+    ``cuda_time_total`` in the torch releases before it."""
+    found = getattr(event, "device_time_total", None)
+    return found if found is not None else getattr(event, "cuda_time_total", 0.0)
+
+
 def leaf_modules(model: nn.Module) -> dict[str, nn.Module]:
     return {name: m for name, m in model.named_modules() if next(m.children(), None) is None}
 
@@ -84,7 +91,7 @@ def profile_layers(
             continue  # the GPU-side copy of a range; its kernels are counted on the CPU range
         if event.name != FORWARD and not event.name.startswith(PREFIX):
             continue
-        spent = event.device_time_total if cuda else event.cpu_time_total
+        spent = _device_time_us(event) if cuda else event.cpu_time_total
         if event.name == FORWARD:
             forward_us += spent
         else:

@@ -1,8 +1,13 @@
 """Peak memory of a forward pass, as the allocator sees it.
 
-CUDA: the caching allocator's own counters. ``reset_peak_memory_stats`` before the timed loop,
-``max_memory_allocated`` after it: the most bytes held by live tensors at any moment, weights,
-input and cuDNN workspaces included (not the allocator's cached but unused blocks).
+CUDA: the caching allocator's own counters, relative to a baseline. The baseline is
+``memory_allocated`` read before the model is built (after the calibration has freed its
+tensors): what other code already holds there (the cuBLAS workspace the calibration's matrix
+product left bound to the stream, tensors of an earlier model not yet collected) is not the
+model's. Resident = allocated after the model and input exist − baseline; peak =
+``max_memory_allocated`` over the timed iterations (after ``reset_peak_memory_stats``) −
+baseline. Workspaces that cuDNN or cuBLAS allocate during the pass are counted: the pass needs
+them. The caching allocator's cached but unused blocks are not.
 
 CPU: PyTorch keeps no peak counter for host memory, but its profiler, with ``profile_memory``,
 records every allocation and free that goes through the c10 CPU allocator, with its size. One
@@ -17,11 +22,16 @@ RSS overhead (fragmentation, pages the C allocator keeps).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 
 CPU_METHOD = "torch.profiler allocation events (c10 CPU allocator), one extra forward pass"
-CUDA_METHOD = "torch.cuda.max_memory_allocated over the timed iterations"
+CUDA_METHOD = (
+    "torch.cuda.max_memory_allocated over the timed iterations, minus memory_allocated before the model "
+    "was built"
+)
 
 
 def tensor_bytes(*groups: object) -> int:
@@ -58,3 +68,48 @@ def cpu_forward_peak(fn: Callable[[], object]) -> int | None:
         live += size
         peak = max(peak, live)
     return peak
+
+
+class AllocatorCounters(Protocol):
+    """What ``Relative`` reads: a device's allocated bytes now and at their peak."""
+
+    def allocated(self) -> int: ...
+
+    def peak(self) -> int: ...
+
+    def reset_peak(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class CudaCounters:
+    """The caching allocator's counters for one device."""
+
+    device: torch.device
+
+    def allocated(self) -> int:
+        return torch.cuda.memory_allocated(self.device)
+
+    def peak(self) -> int:
+        return torch.cuda.max_memory_allocated(self.device)
+
+    def reset_peak(self) -> None:
+        torch.cuda.reset_peak_memory_stats(self.device)
+
+
+class Relative:
+    """Allocator figures relative to the bytes allocated when it was created (the baseline)."""
+
+    def __init__(self, counters: AllocatorCounters) -> None:
+        self.counters = counters
+        self.baseline = counters.allocated()
+
+    def resident(self) -> int:
+        """Bytes allocated since the baseline (the model's weights and input, once built)."""
+        return self.counters.allocated() - self.baseline
+
+    def start_peak(self) -> None:
+        self.counters.reset_peak()
+
+    def peak(self) -> int:
+        """Most bytes allocated since ``start_peak``, above the baseline."""
+        return self.counters.peak() - self.baseline

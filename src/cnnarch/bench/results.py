@@ -26,6 +26,10 @@ class Calibration:
     seconds: float
     """Wall time the calibration took."""
     note: str = ""
+    method: str = ""
+    """How each figure was taken (CPU: the fastest run; CUDA: the best sustained chunk)."""
+    device_state: dict[str, Any] | None = None
+    """GPU clock, power, utilisation and free memory read right after the calibration's load."""
 
     @property
     def ridge_point(self) -> float:
@@ -97,17 +101,35 @@ class BenchRow:
     """Images per second: batch / median latency."""
     roofline: Roofline | None = None
     peak_memory_bytes: int | None = None
-    """Peak bytes in live tensors during a forward pass, weights and input included."""
+    """Peak bytes in live tensors during a forward pass, weights and input included (CUDA: above
+    the baseline, workspaces allocated during the pass included)."""
     resident_bytes: int | None = None
     """Bytes live before the pass (weights, buffers, input)."""
     memory_method: str | None = None
+    memory_baseline_bytes: int | None = None
+    """CUDA: bytes allocated before the model was built; the memory figures are above it."""
     compile_seconds: float | None = None
     """With --compile: the first call (tracing and compiling), run before warm-up, never timed."""
     layers: LayerBreakdown | None = None
+    host_samples_ms: list[float] = field(default_factory=list)
+    """CUDA: the host's time to launch each timed iteration (beside its GPU time)."""
+    host_median_ms: float | None = None
+    launch_bound: bool | None = None
+    """CUDA: the GPU waited for the host (the median launch time is close to the median GPU time):
+    FLOP/s and % peak then measure the launch rate, not the kernels. None on CPU."""
+    device_state: dict[str, Any] | None = None
+    """CUDA: clock, power, utilisation and free memory read right after the timed iterations."""
 
     @property
     def ok(self) -> bool:
         return self.status == OK
+
+    @property
+    def bound(self) -> str | None:
+        """ "launch" for a launch-bound run, else the roofline's "memory" or "compute"."""
+        if self.launch_bound:
+            return "launch"
+        return self.roofline.bound if self.roofline else None
 
 
 @dataclass

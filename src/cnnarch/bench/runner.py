@@ -4,6 +4,11 @@ the device attains.
 
 The analyses run first, on the meta device, so a bad name or input size stops the run before
 anything is timed. Out of memory at one batch size becomes that row's result; the run goes on.
+
+The model that is timed is cnnarch's own: built afresh, or a copy of a module the user handed
+over (the user's object is never moved, cast or switched to eval), then moved to the device,
+and checked to hold real tensors there before anything is timed. With ``--compile`` each batch
+size is compiled afresh with static shapes, after ``torch.compiler.reset()``.
 """
 
 from __future__ import annotations
@@ -24,17 +29,26 @@ from cnnarch.bench.calibration import calibrate
 from cnnarch.bench.defaults import DEFAULT_MODELS
 from cnnarch.bench.device import free_memory, is_out_of_memory, resolve_device, synchronize, torch_build
 from cnnarch.bench.environment import environment
+from cnnarch.bench.gpu_state import gpu_state
 from cnnarch.bench.layers import profile_layers
 from cnnarch.bench.results import ERROR, OUT_OF_MEMORY, BenchRow, BenchRun, Calibration
 from cnnarch.bench.roofline import bytes_moved, roofline
 from cnnarch.bench.stats import summarize
-from cnnarch.bench.timers import Budget, time_cpu, time_cuda
+from cnnarch.bench.timers import Budget, launch_bound, time_cpu, time_cuda
 from cnnarch.catalogue import is_known
 from cnnarch.errors import CnnarchError
 from cnnarch.report import Report
 from cnnarch.sources import Source
+from cnnarch.sources.python_file import copy_module
 
 PRECISION = "model and input cast to the dtype (.to(dtype)), no autocast"
+TF32 = (
+    "PyTorch's defaults: fp32 convolutions may use TF32 (torch.backends.cudnn.allow_tf32), fp32 matrix "
+    "products may not (torch.backends.cuda.matmul.allow_tf32); the fp32 peak is calibrated with the "
+    "convolutions' setting"
+)
+WARMUP_SECONDS = {"cpu": 0.2, "cuda": 1.0}
+"""Default minimum warm-up time: a GPU's clocks take a fraction of a second to ramp up."""
 
 ModelRef = str | tuple[str, nn.Module]
 """A model as the other commands take it (catalogue name, layer list or file, ``torchvision:``,
@@ -50,6 +64,9 @@ class BenchSettings:
     channels_last: bool = False
     compile: bool = False
     warmup: int = 3
+    """Untimed iterations at least."""
+    warmup_time: float | None = None
+    """Untimed seconds at least (GPU time on CUDA); None: ``WARMUP_SECONDS`` for the device."""
     iters: int | None = None
     min_time: float = 1.0
     threads: int | None = None
@@ -64,6 +81,8 @@ class BenchSettings:
             raise CnnarchError(f"--batch {self.batches}: every batch size must be at least 1")
         if self.warmup < 0:
             raise CnnarchError(f"--warmup {self.warmup} must be 0 or more")
+        if self.warmup_time is not None and not (self.warmup_time >= 0 and math.isfinite(self.warmup_time)):
+            raise CnnarchError(f"--warmup-time {self.warmup_time} must be 0 or more seconds")
         if self.iters is not None and self.iters < 1:
             raise CnnarchError(f"--iters {self.iters} must be at least 1")
         if not (self.min_time > 0 and math.isfinite(self.min_time)):
@@ -72,6 +91,9 @@ class BenchSettings:
             raise CnnarchError(f"--threads {self.threads} must be at least 1")
         if self.top_k < 1 or self.layer_iters < 1:
             raise CnnarchError("--top and the profiled iterations must be at least 1")
+
+    def warmup_seconds(self, device: torch.device) -> float:
+        return WARMUP_SECONDS[device.type] if self.warmup_time is None else self.warmup_time
 
 
 class Observer(Protocol):
@@ -158,7 +180,15 @@ def _target(ref: ModelRef, options: dict[str, Any]) -> Target:
 def _settings_dict(settings: BenchSettings, device: torch.device) -> dict[str, object]:
     data = asdict(settings)
     data.update(batches=list(settings.batches), device=str(device), precision=PRECISION)
-    data["timer"] = "CUDA events around each iteration" if device.type == "cuda" else "time.perf_counter_ns"
+    data["warmup_time"] = settings.warmup_seconds(device)
+    if device.type == "cuda":
+        data["timer"] = (
+            "CUDA events around each iteration (GPU time), at most 3 iterations in flight; host launch "
+            "time per iteration beside it; --min-time counts GPU time"
+        )
+        data["tf32"] = TF32
+    else:
+        data["timer"] = "time.perf_counter_ns"
     return data
 
 
@@ -191,6 +221,7 @@ def run(
         observer.started(result, len(models) * len(settings.batches))
         observer.phase("", 0, "calibration")
         result.calibration = calibration_for(device, dtype, settings.dtype)
+        free_memory(device, collect=False)  # the calibration's buffers, before any baseline
         for target in targets:
             for row in _bench_model(target, settings, device, dtype, reports, result.calibration, observer):
                 result.rows.append(row)
@@ -199,19 +230,49 @@ def run(
 
 
 def _build(target: Target, device: torch.device, sample_shape: tuple[int, ...]) -> nn.Module:
-    """The real module on ``device``, freshly initialised, in eval mode."""
+    """A module of cnnarch's own with real tensors on ``device``, in eval mode: a copy of a
+    ready module, or one built afresh (a factory builds under ``torch.device(device)``, and
+    ``.to(device)`` then moves what it placed on an explicit device)."""
     source = target.source
     if source is None:
         assert target.module is not None
-        module = target.module.to(device)
+        module = _on_device(copy_module(target.module, target.name), device, target.name)
     elif source.build_for is not None:  # a layer list: its layers' sizes follow the input shape
         module = materialize(source.build_for(sample_shape), device)
     elif source.factory is not None:
         with torch.device(device):
-            module = source.factory()
+            module = _on_device(source.factory(), device, target.name)
     else:
         module = materialize(source.module, device)
     return module.eval()
+
+
+def _on_device(module: nn.Module, device: torch.device, name: str) -> nn.Module:
+    """``module.to(device)``, refused in one line when a tensor has no data (meta) to move."""
+    check_real(module, device, name, moved=False)
+    module = module.to(device)
+    check_real(module, device, name)
+    return module
+
+
+def check_real(module: nn.Module, device: torch.device, name: str, moved: bool = True) -> None:
+    """Refuse to time a module with a tensor on the meta device (it has no data: timing it
+    measures nothing), or, once ``moved``, a tensor on another device than ``device``. Lazy
+    parameters are left alone: the first forward pass creates them on the input's device."""
+    lazy = nn.parameter.UninitializedTensorMixin
+    for owner_name, owner in module.named_modules():
+        for table in (owner._parameters, owner._buffers):
+            for key, tensor in table.items():
+                if tensor is None or isinstance(tensor, lazy):
+                    continue
+                where = f"{owner_name}.{key}" if owner_name else key
+                if tensor.is_meta:
+                    raise CnnarchError(
+                        f"{name} cannot be timed: its tensor {where} is on the meta device and holds no data",
+                        "give a model with real weights: a class, or a function that builds one",
+                    )
+                if moved and tensor.device != device:
+                    raise CnnarchError(f"{name} cannot be timed: {where} is on {tensor.device}, not {device}")
 
 
 def materialize(module: nn.Module, device: torch.device) -> nn.Module:
@@ -244,14 +305,14 @@ def _bench_model(
 ):  # type: ignore[no-untyped-def]
     name = target.name
     observer.phase(name, settings.batches[0], "building")
+    counters = memory.Relative(memory.CudaCounters(device)) if device.type == "cuda" else None
     failure = None
     try:
         sample_shape = tuple(reports[name, settings.batches[0]].input_shape[1:])
         model = _build(target, device, sample_shape).to(dtype)
         if settings.channels_last:
             model = model.to(memory_format=torch.channels_last)
-        runnable: Callable[[torch.Tensor], object] = _compiled(model) if settings.compile else model
-    except (RuntimeError, torch.OutOfMemoryError) as error:
+    except RuntimeError as error:
         if not is_out_of_memory(error):
             raise
         failure = f"the weights do not fit: {_first_line(error)}"
@@ -269,17 +330,21 @@ def _bench_model(
             yield row
             continue
         try:
-            _measure(row, model, runnable, report, settings, device, dtype, calibration, observer)
+            runnable: Callable[[torch.Tensor], object] = _compiled(model) if settings.compile else model
+            _measure(row, model, runnable, report, settings, device, dtype, calibration, observer, counters)
         except (RuntimeError, NotImplementedError) as error:  # OutOfMemoryError is a RuntimeError
             row.status = OUT_OF_MEMORY if is_out_of_memory(error) else ERROR
             row.error = _first_line(error)
-            row.samples_ms, row.stats = [], None
-            if isinstance(error, CompileFailed):  # the toolchain, not the batch size: do not retry
+            row.samples_ms, row.host_samples_ms, row.stats = [], [], None
+            if isinstance(error, CompileFailed) and row.status == ERROR:  # the toolchain: do not retry
                 compile_failure = f"{row.error} (at batch {batch})"
+        runnable = model
         if row.status != "ok":
             free_memory(device)  # outside the except block: its traceback held the tensors
         yield row
     del model, runnable
+    if settings.compile:
+        torch.compiler.reset()  # dynamo's caches would keep this model alive
     free_memory(device, collect=False)
 
 
@@ -288,16 +353,21 @@ class CompileFailed(RuntimeError):
 
 
 def _compiled(model: nn.Module) -> Callable[[torch.Tensor], object]:
-    """``torch.compile(model)``; compilation itself happens at the first call."""
+    """``torch.compile(model, dynamic=False)`` after ``torch.compiler.reset()``: each batch size
+    is compiled afresh for its static shape. Without the reset, dynamo would recompile the second
+    batch size with a dynamic batch dimension (a different, usually slower graph, reported as
+    almost no compile time) and keep earlier graphs and models alive. Compilation itself
+    happens at the first call."""
+    torch.compiler.reset()
     try:
-        return torch.compile(model)
+        return torch.compile(model, dynamic=False)
     except RuntimeError as error:  # e.g. a Python version that TorchDynamo does not support yet
         raise CnnarchError(f"--compile: torch.compile cannot run here: {_first_line(error)}") from None
 
 
 def _compile_first_call(forward: Callable[[], object], device: torch.device) -> float:
     """Run the first call of a compiled model, where TorchDynamo traces it and the backend
-    compiles it (seconds; a new batch size may compile again): never part of the timings."""
+    compiles it (seconds): never part of the timings."""
     started = time.perf_counter()
     try:
         forward()
@@ -324,6 +394,7 @@ def _measure(
     dtype: torch.dtype,
     calibration: Calibration,
     observer: Observer,
+    counters: memory.Relative | None = None,
 ) -> None:
     x = torch.randn(report.input_shape, device=device, dtype=dtype)
     if settings.channels_last and x.dim() == 4:
@@ -332,22 +403,30 @@ def _measure(
     def forward() -> object:
         return runnable(x)
 
+    cuda = device.type == "cuda"
+    warmup = Budget(min_time=settings.warmup_seconds(device), min_samples=settings.warmup)
     budget = Budget(settings.iters, settings.min_time)
+    host: list[int] = []
     with torch.inference_mode():
         if settings.compile:
             observer.phase(row.model, row.batch, "compiling")
             row.compile_seconds = _compile_first_call(forward, device)
         observer.phase(row.model, row.batch, "warm-up")
-        for _ in range(settings.warmup):
-            forward()
-        synchronize(device)
+        if cuda:
+            time_cuda(forward, warmup, device)
+        else:
+            time_cpu(forward, warmup)
         observer.phase(row.model, row.batch, "timing")
-        if device.type == "cuda":
-            torch.cuda.reset_peak_memory_stats(device)
-            row.resident_bytes = torch.cuda.memory_allocated(device)
-            samples = time_cuda(forward, budget, device)
-            row.peak_memory_bytes = torch.cuda.max_memory_allocated(device)
+        if cuda:
+            assert counters is not None
+            row.resident_bytes = counters.resident()
+            counters.start_peak()
+            timings = time_cuda(forward, budget, device)
+            row.peak_memory_bytes = counters.peak()
+            row.memory_baseline_bytes = counters.baseline
             row.memory_method = memory.CUDA_METHOD
+            row.device_state = gpu_state(device)
+            samples, host = timings.samples_ns, timings.host_ns
         else:
             samples = time_cpu(forward, budget)
             observer.phase(row.model, row.batch, "memory")
@@ -360,6 +439,10 @@ def _measure(
             row.layers = profile_layers(model, x, device, report, settings.layer_iters, settings.top_k)
     row.samples_ms = [s / 1e6 for s in samples]
     row.stats = summarize(row.samples_ms)
+    if host:
+        row.host_samples_ms = [h / 1e6 for h in host]
+        row.host_median_ms = summarize(row.host_samples_ms).median
+        row.launch_bound = launch_bound(host, samples)
     median_s = row.stats.median / 1e3
     row.throughput = row.batch / median_s if median_s > 0 else None
     t = report.totals

@@ -100,14 +100,25 @@ def bench(
             "--compile", help="Time torch.compile(model); its first call (compilation) is not timed."
         ),
     ] = False,
-    warmup: Annotated[int, typer.Option("--warmup", min=0, help="Untimed iterations first.")] = 3,
+    warmup: Annotated[int, typer.Option("--warmup", min=0, help="Untimed iterations first, at least.")] = 3,
+    warmup_time: Annotated[
+        float | None,
+        typer.Option(
+            "--warmup-time",
+            min=0,
+            help="Untimed seconds first, at least (GPU time on CUDA: clocks ramp up).",
+            show_default="1.0 on CUDA, 0.2 on CPU",
+        ),
+    ] = None,
     iters: Annotated[
         int | None, typer.Option("--iters", min=1, help="Timed iterations (instead of --min-time).")
     ] = None,
     min_time: Annotated[
         float | None,
         typer.Option(
-            "--min-time", help="Seconds of timed iterations (and at least 5 iterations).", show_default="1.0"
+            "--min-time",
+            help="Seconds of timed iterations (GPU time on CUDA), and at least 5 iterations.",
+            show_default="1.0",
         ),
     ] = None,
     threads: Annotated[
@@ -133,7 +144,9 @@ def bench(
     mode) and explain them: median, mean, p10/p90, min, IQR and CV per model and batch size,
     images/s, achieved FLOP/s as a share of the device's peak (calibrated by a matrix product of
     the same dtype), arithmetic intensity against the ridge point (compute- or memory-bound), and
-    peak memory.
+    peak memory. On CUDA each latency is GPU time between two CUDA events, a run whose GPU waits for
+    the host is marked launch-bound, and memory is counted above what was allocated before the
+    model was built.
 
     Progress goes to stderr, results to stdout.
     Out of memory at a batch size is reported in its row and the run goes on.
@@ -172,8 +185,9 @@ def bench(
         names, skipped = runner.default_models()
     settings = runner.BenchSettings(
         device=device, batches=batches, input_size=input, dtype=dtype, channels_last=channels_last,
-        compile=compile, warmup=warmup, iters=iters, min_time=1.0 if min_time is None else min_time,
-        threads=threads, layers=layers, top_k=top, options=parse_kwargs(kwargs),
+        compile=compile, warmup=warmup, warmup_time=warmup_time, iters=iters,
+        min_time=1.0 if min_time is None else min_time, threads=threads, layers=layers, top_k=top,
+        options=parse_kwargs(kwargs),
     )  # fmt: skip
     bar = ProgressBar(err)
     try:

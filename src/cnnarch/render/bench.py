@@ -26,23 +26,34 @@ CSV_COLUMNS = [
     "model", "batch", "input_shape", "status", "error", "n", "median_ms", "mean_ms", "p10_ms", "p90_ms",
     "min_ms", "max_ms", "iqr_ms", "stdev_ms", "cv", "throughput_images_per_s", "flops",
     "achieved_flops_per_s", "peak_fraction", "bytes_moved_estimate", "arithmetic_intensity", "bound",
-    "peak_memory_bytes", "resident_bytes", "device", "dtype", "threads",
+    "peak_memory_bytes", "resident_bytes", "memory_baseline_bytes", "host_median_ms", "launch_bound",
+    "device", "dtype", "threads",
 ]  # fmt: skip
 
 CONVENTIONS = {
-    "latency": "Wall time of one forward pass (CPU: time.perf_counter_ns around the call; CUDA: a pair "
-    "of CUDA events around it, read after a synchronise), in milliseconds, after the warm-up iterations.",
+    "latency": "Time of one forward pass in milliseconds, after the warm-up (at least --warmup iterations "
+    "and --warmup-time seconds). CPU: wall time, time.perf_counter_ns around the call. CUDA: GPU time "
+    "between a pair of CUDA events recorded around the call, with at most 3 iterations queued at once; "
+    "--min-time counts GPU time.",
+    "launch_bound": "CUDA: the host's median time to launch one pass is at least 90% of the median GPU "
+    "time, so the GPU waited for the host (typical at batch 1 on a fast GPU); FLOP/s and % peak then "
+    "measure the launch rate, not the kernels, and the Bound column says launch.",
     "statistics": "Percentiles interpolate linearly between order statistics (numpy's default); "
     "IQR = p75 − p25; CV = sample standard deviation / mean.",
     "throughput": "Images per second = batch / median latency.",
     "flops": "FLOPs = 2 x MACs of the analysis (cnnarch summary); FLOP/s = FLOPs / median latency.",
-    "peak": "Attainable peak = best FLOP/s of a square matrix product in the same dtype, device and "
-    "thread count, measured at the start of the run; bandwidth = best bytes/s of a large copy "
-    "(read + write).",
+    "peak": "Attainable peak = FLOP/s of a square matrix product in the same dtype, device and "
+    "thread count, measured at the start of the run; bandwidth = bytes/s of a large copy "
+    "(read + write). CPU: the fastest run; CUDA: the best of three sustained chunks after 0.5 s of "
+    "warm-up. fp32 on CUDA: TF32 allowed for the calibration exactly when cuDNN allows it for "
+    "convolutions (PyTorch's defaults are left as they are for the model).",
     "roofline": "FLOP/B = FLOPs / estimated bytes moved (parameters + buffers + input + 2 x layer "
     "outputs); memory-bound when FLOP/B is below the ridge point (peak / bandwidth), else compute-bound.",
-    "memory": "Peak bytes in live tensors during a forward pass, weights and input included "
-    "(CUDA: torch.cuda.max_memory_allocated; CPU: the profiler's allocation events).",
+    "memory": "Peak bytes in live tensors during a forward pass, weights and input included. CPU: "
+    "the profiler's allocation events. CUDA: torch.cuda.max_memory_allocated over the timed iterations "
+    "minus torch.cuda.memory_allocated before the model was built (the baseline: the cuBLAS workspace "
+    "left by the calibration and anything else already allocated); workspaces cuDNN and cuBLAS allocate "
+    "during the pass are counted, the caching allocator's unused blocks are not.",
 }
 
 
@@ -84,7 +95,7 @@ def _cells(row: BenchRow) -> list[str]:
         units.scaled(r.achieved_flops) if r else "—",
         percent(r.peak_fraction) + ("!" if r.peak_fraction > 1 else "") if r else "—",
         f"{r.intensity:.1f}" if r else "—",
-        r.bound if r else "—",
+        row.bound or "—",
         units.size(row.peak_memory_bytes) if row.peak_memory_bytes is not None else "not measured",
     ]  # fmt: skip
 
@@ -102,15 +113,19 @@ def footer_lines(run: BenchRun) -> list[str]:
     c = run.calibration
     if c is not None:
         lines.append(
-            f"Peak: {si(c.peak_flops, 'FLOP/s')} ({c.dtype} {c.matmul_n}x{c.matmul_n} matmul, fastest run"
+            f"Peak: {si(c.peak_flops, 'FLOP/s')} ({c.dtype} {c.matmul_n}x{c.matmul_n} matmul, "
+            + ("best sustained chunk" if c.method.startswith("sustained") else "fastest run")
             + (f", {c.note}" if c.note else "")
             + f"); bandwidth: {si(c.bandwidth, 'B/s')} (copy of {units.size(c.copy_bytes)}); "
             f"ridge point {c.ridge_point:.1f} FLOP/B; calibrated in {c.seconds:.2f} s"
         )
     settings = run.settings
     budget = f"{settings['iters']} iterations" if settings["iters"] else f"at least {settings['min_time']} s"
+    warmup = f"at least {settings['warmup']} warm-up iterations"
+    if settings.get("warmup_time"):
+        warmup += f" and {settings['warmup_time']} s"
     lines.append(
-        f"Timer: {settings['timer']}; {settings['warmup']} warm-up iterations, then {budget}; "
+        f"Timer: {settings['timer']}; {warmup}, then {budget}; "
         f"{settings['precision']}"
         + ("; channels-last" if settings["channels_last"] else "")
         + ("; torch.compile" if settings["compile"] else "")
@@ -121,6 +136,21 @@ def footer_lines(run: BenchRun) -> list[str]:
         lines.append(
             f"Load average {load[0]:.2f} (1 min) on {cpus} CPUs as the run started"
             + (": other processes share the cores" if load[0] >= BUSY_LOAD else "")
+        )
+    if settings.get("tf32"):
+        lines.append(f"TF32: {settings['tf32']}")
+    launch = [row for row in run.rows if row.launch_bound]
+    if launch:
+        lines.append(
+            "launch: the GPU waited for the host (median launch time ≥ 90% of the median GPU time) for "
+            + ", ".join(f"{row.model} batch {row.batch} ({ms(row.host_median_ms)} ms host)" for row in launch)
+            + "; FLOP/s measures the launch rate, not the kernels"
+        )
+    baselines = [row.memory_baseline_bytes for row in run.rows if row.memory_baseline_bytes is not None]
+    if baselines:
+        lines.append(
+            f"Peak mem: above the {units.size(min(baselines))} allocated before each model was built "
+            "(cuBLAS workspace, earlier tensors); cuDNN workspaces used during the pass included"
         )
     compiled = [f"{row.model} batch {row.batch} {row.compile_seconds:.1f} s" for row in run.rows
                 if row.compile_seconds is not None]  # fmt: skip
@@ -207,10 +237,16 @@ def row_dict(row: BenchRow, run: BenchRun) -> dict[str, Any]:
         "arithmetic_intensity": r.intensity if r else None,
         "attainable_flops_per_s": r.attainable_flops if r else None,
         "attainable_fraction": r.attainable_fraction if r else None,
-        "bound": r.bound if r else None,
+        "bound": row.bound,
+        "roofline_bound": r.bound if r else None,
         "peak_memory_bytes": row.peak_memory_bytes,
         "resident_bytes": row.resident_bytes,
+        "memory_baseline_bytes": row.memory_baseline_bytes,
         "memory_method": row.memory_method,
+        "host_median_ms": row.host_median_ms,
+        "host_samples_ms": row.host_samples_ms,
+        "launch_bound": row.launch_bound,
+        "device_state": row.device_state,
         "compile_seconds": row.compile_seconds,
         "layers": _layers_dict(row.layers) if row.layers else None,
     }
@@ -254,6 +290,7 @@ def to_csv(run: BenchRun) -> str:
             _blank(d["throughput_images_per_s"]), _blank(d["flops"]), _blank(d["achieved_flops_per_s"]),
             _blank(d["peak_fraction"]), _blank(d["bytes_moved_estimate"]), _blank(d["arithmetic_intensity"]),
             _blank(d["bound"]), _blank(d["peak_memory_bytes"]), _blank(d["resident_bytes"]),
+            _blank(d["memory_baseline_bytes"]), _blank(d["host_median_ms"]), _blank(d["launch_bound"]),
             env["device"], env["dtype"], env["threads"],
         ])  # fmt: skip
     return buffer.getvalue()

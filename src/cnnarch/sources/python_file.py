@@ -3,10 +3,16 @@
 The file is imported as a module of its own; the name after the colon may be an ``nn.Module``
 subclass, a function returning a module, or a module instance. A failure inside the user's
 code is reported with the user's own traceback frames (cnnarch's are left out) and one line.
+
+cnnarch never changes an object the user's code holds: a class is instantiated afresh, but an
+instance, or whatever a function returns (it may hand out an object the file keeps), is copied.
+The analysis traces a meta copy (no weight data copied); ``factory`` gives a real copy that
+``bench`` may move and cast.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import re
 import sys
@@ -42,7 +48,7 @@ def _load(path: Path) -> ModuleType:
     sys.path.insert(0, str(path.parent))  # so the file can import its neighbours
     try:
         spec.loader.exec_module(module)
-    except Exception as error:
+    except (Exception, SystemExit, GeneratorExit) as error:  # user code may call sys.exit()
         raise CnnarchError(
             f"{path.name} failed to import: {type(error).__name__}: {error}", details=user_frames(error, path)
         ) from None
@@ -70,11 +76,14 @@ def resolve(text: str, options: dict[str, Any]) -> Source | None:
         hint = f"it defines: {', '.join(found)}" if found else "it defines no model class or function"
         raise CnnarchError(f"{path.name} has no {name!r}", hint)
     kwargs = {k: v for k, v in options.items() if v is not None}
+    label = f"{path.stem}:{name}"
+    fresh = isinstance(target, type)
+    """A class builds a new object on each call; anything else may be the user's own object."""
 
-    def factory() -> nn.Module:
+    def build() -> nn.Module:
         try:
             built = target(**kwargs) if callable(target) and not isinstance(target, nn.Module) else target
-        except Exception as error:
+        except (Exception, SystemExit, GeneratorExit) as error:
             raise CnnarchError(
                 f"{path.name}:{name}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())}) failed: "
                 f"{type(error).__name__}: {error}",
@@ -84,12 +93,49 @@ def resolve(text: str, options: dict[str, Any]) -> Source | None:
             raise CnnarchError(f"{path.name}:{name} gave a {type(built).__name__}, not a torch.nn.Module")
         return built
 
+    def factory() -> nn.Module:
+        """A module cnnarch may change: built afresh, or a copy of the user's."""
+        built = build()
+        return built if fresh else copy_module(built, label)
+
     with torch.device("meta"):
-        model = factory()
-        if isinstance(target, nn.Module):
-            model = model.to("meta")
+        model = build()
+    if not fresh:
+        model = copy_module(model, label, meta=True)
     default = getattr(model, "default_input", None) or getattr(target, "default_input", None)
     return Source(
-        model, f"{path.stem}:{name}", tuple(default) if default else None, origin="file", factory=factory,
-        user_file=path,
+        model, label, tuple(default) if default else None, origin="file", factory=factory, user_file=path,
     )  # fmt: skip
+
+
+def _memo(module: nn.Module, meta: bool) -> dict[int, Any]:
+    """``copy.deepcopy``'s memo: lazy (uninitialised) tensors, which deepcopy refuses, get fresh
+    twins; with ``meta``, every other parameter and buffer gets an empty twin on the meta device,
+    so the copy shares no storage with the original and no weight data is copied."""
+    memo: dict[int, Any] = {}
+    for owner in module.modules():
+        for table in (owner._parameters, owner._buffers):
+            for value in table.values():
+                if value is None or id(value) in memo:
+                    continue
+                if isinstance(value, nn.parameter.UninitializedTensorMixin):
+                    kind = type(value)
+                    device = "meta" if meta else value.device
+                    memo[id(value)] = kind(value.requires_grad, device, value.dtype)  # type: ignore[call-arg]
+                elif meta:
+                    twin = torch.empty_like(value, device="meta")
+                    is_param = isinstance(value, nn.Parameter)
+                    memo[id(value)] = nn.Parameter(twin, value.requires_grad) if is_param else twin
+    return memo
+
+
+def copy_module(module: nn.Module, label: str, meta: bool = False) -> nn.Module:
+    """A deep copy of a user's module (its tensors on the meta device with ``meta``): cnnarch
+    never changes the user's own object."""
+    try:
+        return copy.deepcopy(module, _memo(module, meta))
+    except Exception as error:
+        raise CnnarchError(
+            f"{label} cannot be copied ({type(error).__name__}: {error}); cnnarch never changes your object",
+            "name a class, or a function that builds a new model",
+        ) from None
