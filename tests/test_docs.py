@@ -8,9 +8,31 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from cnnarch.analysis.conventions import CONVENTIONS
 from cnnarch.catalogue.registry import all_specs
+from tests import doc_examples
 from tests.conftest import ROOT
+
+DOC_FILES = doc_examples.doc_files()
+
+
+@pytest.mark.parametrize("path", DOC_FILES, ids=[str(p.relative_to(ROOT)) for p in DOC_FILES])
+def test_examples_are_the_commands_real_output(path):
+    """Each checked ```text block (tests/doc_examples.py says which) is what its commands print
+    today; ``python -m tests.doc_examples --update`` rewrites the ones that changed."""
+    for example in doc_examples.examples(path):
+        assert doc_examples.rendered(example) == doc_examples.shown(example), (
+            f"{example.where} is not the real output: run .venv/bin/python -m tests.doc_examples --update"
+        )
+
+
+def test_readme_examples_are_checked():
+    """The front door's examples are the ones a reader tries first: at least summary, list,
+    explain, calc and compare are run again."""
+    commands = {c.argv[0] for e in doc_examples.examples(ROOT / "README.md") for c in e.commands}
+    assert {"summary", "list", "explain", "calc", "compare"} <= commands
 
 
 def test_docs_build_strictly(tmp_path):
