@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-import importlib
+from pkgutil import resolve_name
 from typing import TYPE_CHECKING, Any
 
 from cnnarch.catalogue.entries import ENTRIES
@@ -88,8 +88,7 @@ def find(pattern: str | None = None, family: str | None = None, task: str | None
 
 def build(spec: ModelSpec, **overrides: Any) -> nn.Module:
     """Instantiate the entry's module (on whatever device is current: meta for analyses)."""
-    module_name, function_name = spec.builder.split(":")
-    factory = getattr(importlib.import_module(module_name), function_name)
+    factory = resolve_name(spec.builder)  # 'module:function'
     kwargs = dict(spec.kwargs)
     for key, value in overrides.items():
         if value is None:

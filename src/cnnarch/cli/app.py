@@ -78,14 +78,13 @@ _registered: set[str] = set()
 def register(only: str | None = None) -> None:
     """Add the commands to the app: all of them, or just the one about to run (so that
     ``cnnarch list`` does not import what ``bench`` or ``compare`` need)."""
-    import importlib
+    from pkgutil import resolve_name
 
     for name in COMMANDS:
         if name in _registered or (only is not None and name != only):
             continue
         target, short_help = COMMANDS[name]
-        module_name, attribute = target.split(":")
-        command = getattr(importlib.import_module(module_name), attribute)
+        command = resolve_name(target)  # 'module:attribute'
         if isinstance(command, typer.Typer):
             app.add_typer(command, name=name, short_help=short_help)
         else:

@@ -7,7 +7,7 @@ as ``module:function`` strings and imported only when asked, so no source costs 
 
 from __future__ import annotations
 
-import importlib
+from pkgutil import resolve_name
 from typing import Any
 
 from cnnarch.sources.base import Source
@@ -22,8 +22,7 @@ RESOLVERS: list[str] = [
 
 def resolve_text(text: str, options: dict[str, Any]) -> Source:
     for path in RESOLVERS:
-        module_name, function_name = path.split(":")
-        found = getattr(importlib.import_module(module_name), function_name)(text, options)
+        found = resolve_name(path)(text, options)
         if found is not None:
             return found
     from cnnarch.catalogue import get_spec
