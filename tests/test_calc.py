@@ -40,9 +40,18 @@ def test_fc_and_gap():
     fc = calc.fc(9216, 4096).layers[0]
     assert fc.step("Parameters?").line == "N_in·N_out + N_out = 9216·4096 + 4096 = 37,752,832"
     assert fc.step("MACs?").value == 9216 * 4096
-    gap = calc.gap("7x7x512").layers[0]
+    gap = calc.gap("512x7x7").layers[0]
     assert gap.step("Output shape?").line.endswith("[?, 7, 7, 512] → [?, 1, 1, 512]")
     assert gap.step("Parameters?").value == 0
+
+
+def test_gap_reads_the_shape_as_input_does_and_says_so():
+    """512x7x7 is C x H x W, as --input reads it; the lectures' 7x7x512 needs --layout hwc."""
+    expected = list(nn.AdaptiveAvgPool2d(1)(torch.zeros(1, 512, 7, 7)).shape)
+    for answer in (calc.gap("512x7x7"), calc.gap("7x7x512", layout="hwc")):
+        assert answer.layers[0].output_shape == expected == [1, 512, 1, 1]
+    assert "512x7x7 read as CxHxW: C = 512, H = 7, W = 7" in calc.gap("512x7x7").notes[0]
+    assert "7x7x512 read as HxWxC: C = 512" in calc.gap("7x7x512", layout="hwc").notes[0]
 
 
 def test_bottleneck_442368_weights_directly():
@@ -86,7 +95,7 @@ def test_bad_calculator_input_is_a_clear_error():
         calc.conv("0", "3")
     with pytest.raises(CnnarchError, match=r"output H = \(5 − 11 \+ 2·0\)/4 \+ 1 = -0.5 → floor -1 < 1"):
         calc.conv("5", "11", "4")
-    with pytest.raises(CnnarchError, match="is not HxWxC"):
+    with pytest.raises(CnnarchError, match="is not CxHxW"):
         calc.gap("7x7")
 
 

@@ -16,7 +16,7 @@ from cnnarch.analysis.ops import window
 from cnnarch.calc.networks import Analysed, analyse, size_text, spatial
 from cnnarch.errors import CnnarchError
 from cnnarch.explain.model import Candidate, Comparison, Explanation, Step
-from cnnarch.explain.notation import count, lecture_shape, number, per_axis
+from cnnarch.explain.notation import count, lecture_shape, number, per_axis, plural
 from cnnarch.report import Report
 
 # -- one layer ---------------------------------------------------------------------------------
@@ -35,6 +35,7 @@ def _window_options(k: str, s: str, p: str, d: str = "1") -> str:
 def _single(program: str, shape: tuple[int, ...], name: str) -> Explanation:
     explanation = analyse(program, shape, f"calc {name}").explanation
     explanation.totals = []  # one layer: its answer is the total
+    explanation.notes = []  # about totals, which one layer does not need
     return explanation
 
 
@@ -103,13 +104,28 @@ def fc(in_features: int, out_features: int, bias: bool = True) -> Explanation:
     return _single(f"fc {out_features}" + ("" if bias else " nobias"), (in_features,), "fc")
 
 
-def gap(shape: str) -> Explanation:
-    """``calc gap 7x7x512``: H x W x C, as the lectures write it."""
+LAYOUTS = ("chw", "hwc")
+
+
+def gap(shape: str, layout: str = "chw") -> Explanation:
+    """``calc gap 512x7x7``: C x H x W, as ``--input`` reads it (PyTorch's order); the lectures'
+    H x W x C (``7x7x512``) with ``layout="hwc"``. The answer says which layout was read."""
+    if layout not in LAYOUTS:
+        raise CnnarchError(f"--layout {layout!r} is not a layout", "use chw (C x H x W) or hwc (H x W x C)")
     parts = re.split(r"\s*[xX×]\s*", shape.strip())
+    name = "CxHxW" if layout == "chw" else "HxWxC"
     if len(parts) != 3 or not all(p.isdigit() and int(p) >= 1 for p in parts):
-        raise CnnarchError(f"{shape!r} is not HxWxC", "give the map as the lectures write it, e.g. 7x7x512")
-    h, w, c = (int(p) for p in parts)
-    return _single("gap", (c, h, w), "gap")
+        example = "512x7x7" if layout == "chw" else "7x7x512"
+        raise CnnarchError(f"{shape!r} is not {name}", f"give the map as {name}, e.g. {example}")
+    a, b, c = (int(p) for p in parts)
+    channels, h, w = (a, b, c) if layout == "chw" else (c, a, b)
+    explanation = _single("gap", (channels, h, w), "gap")
+    other = "hwc, H x W x C" if layout == "chw" else "chw, C x H x W, as --input"
+    explanation.notes = [
+        f"{shape.strip()} read as {name}: C = {channels}, H = {h}, W = {w} (--layout {other} reads it "
+        "the other way)"
+    ]
+    return explanation
 
 
 # -- receptive field of a stack ----------------------------------------------------------------
@@ -140,7 +156,8 @@ def shorthand(text: str, channels: int) -> str | None:
             pad = opts.get("p") or (
                 "x".join(str(d * (int(x) - 1) // 2) for x in (kh, kw)) if len(pads) > 1 else pads.pop()
             )
-            layers.append(f"conv {channels} k{k} s{opts.get('s', 1)} p{pad}" + (f" d{d}" if d != 1 else ""))
+            dilation = f" d{d}" if d != 1 else ""
+            layers.append(f"conv {channels} k{k} s{opts.get('s', 1)} p{pad}{dilation} nobias")
         else:
             keyword = "avgpool" if kind == "avgpool" else "maxpool"
             layers.append(f"{keyword} k{k} s{opts.get('s', k)} p{opts.get('p', 0)}")
@@ -182,14 +199,30 @@ def _stack_rf(a: Analysed) -> Step:
     )
 
 
-def rf(stack: str, channels: int = 64, size: str = "224") -> Comparison:
-    """``calc rf "conv3 conv3 conv3"`` (or any layer list): receptive field, stride, parameters."""
+def rf(stack: str, channels: int = 64, size: str = "224", verbose: bool = False) -> Comparison:
+    """``calc rf "conv3 conv3 conv3"`` (or any layer list): receptive field, stride, weights.
+
+    Counting follows the comparisons' rule: the shorthand's convolutions have no biases (weights
+    only, as the lectures count them); a layer list is counted as written, and the answer says so."""
     h, w = spatial(size)
-    program = shorthand(stack, channels) or stack
+    short = shorthand(stack, channels)
+    program = short or stack
     a = analyse(program, (channels, h, w), "stack")
-    steps = [_stack_rf(a), _params_step(a.report, "Parameters?")]
+    biases = sum(t.numel for t in a.trace.params if (t.name or "").endswith(".bias"))
+    question = "Weights?" if not biases else "Parameters?"
+    if biases:
+        note = (
+            f"biases included ({count(biases)}), as the layer list has them: add nobias to count weights only"
+        )
+    else:
+        note = "weights only (no biases), as the lectures count them"
+    steps = [_stack_rf(a), _params_step(a.report, question)]
     return Comparison(
-        f"Receptive field of {stack.strip()}", [Candidate("the stack", program, a.explanation)], steps
+        f"Receptive field of {stack.strip()}",
+        [Candidate("the stack", program, a.explanation)],
+        steps,
+        [note],
+        details=verbose,
     )
 
 
@@ -236,6 +269,7 @@ def _compare(
     c_out: int,
     question: str = "Weights?",
     notes: list[str] | None = None,
+    verbose: bool = False,
 ) -> Comparison:
     pa, pb = a.report.totals.params, b.report.totals.params
     ra, rb = a.report.layers[-1], b.report.layers[-1]
@@ -276,15 +310,20 @@ def _compare(
     if not any(steps[2].value):
         del steps[2]  # no activations in either: nothing to compare
     candidates = [Candidate(label_a, a.program, a.explanation), Candidate(label_b, b.program, b.explanation)]
-    return Comparison(title, candidates, steps, notes or [])
+    return Comparison(title, candidates, steps, notes or [], details=verbose)
 
 
 def _working(a: Analysed, factor: str | None) -> str:
     """Each layer's parameter working, joined: ``1·1·192·64 + 3·3·64·256 = 12,288 + 147,456 = 159,744``."""
     steps = [s for layer in a.explanation.layers if (s := layer.step("Parameters?")).value]
-    chain = [" + ".join(s.substituted or s.result for s in steps) or "0"]
-    if len(steps) > 1:
-        chain.append(" + ".join(s.result for s in steps))
+    terms = [s.substituted or s.result for s in steps]
+    if len(steps) > 1 and len(set(terms)) == 1 and len({s.result for s in steps}) == 1:
+        n = len(steps)
+        chain = [f"{n}·({terms[0]})", f"{n}·{steps[0].result}"]
+    else:
+        chain = [" + ".join(terms) or "0"]
+        if len(steps) > 1:
+            chain.append(" + ".join(s.result for s in steps))
     total = count(a.report.totals.params)
     if chain[-1] != total:
         chain.append(total)
@@ -294,7 +333,12 @@ def _working(a: Analysed, factor: str | None) -> str:
 
 
 def stack(
-    kernel: int, as_kernels: list[int] | None = None, channels: int = 64, size: str = "56", bias: bool = False
+    kernel: int,
+    as_kernels: list[int] | None = None,
+    channels: int = 64,
+    size: str = "56",
+    bias: bool = False,
+    verbose: bool = False,
 ) -> Comparison:
     """``calc stack 7 --as 3,3,3 --channels 256``: one KxK against a stack of smaller kernels."""
     h, w = spatial(size)
@@ -309,7 +353,7 @@ def stack(
     notes = [] if reach == kernel else [f"the stack sees {reach}x{reach}, not {kernel}x{kernel}"]
     notes.append("weights only (no biases), as the lectures count them" if not bias else "biases included")
     return _compare(
-        f"One {kernel}x{kernel} convolution vs {names} stacked, {channels} channels in and out",
+        f"One {kernel}x{kernel} convolution vs {names} stacked, {plural(channels, 'channel')} in and out",
         a,
         f"one {kernel}x{kernel}",
         b,
@@ -317,10 +361,13 @@ def stack(
         channels,
         channels,
         notes=notes,
+        verbose=verbose,
     )
 
 
-def factorize(kernel: int, channels: int = 64, size: str = "56", bias: bool = False) -> Comparison:
+def factorize(
+    kernel: int, channels: int = 64, size: str = "56", bias: bool = False, verbose: bool = False
+) -> Comparison:
     """``calc factorize 7``: a KxK against 1xK followed by Kx1 (Inception v3)."""
     h, w = spatial(size)
     nb = "" if bias else " nobias"
@@ -340,7 +387,8 @@ def factorize(kernel: int, channels: int = 64, size: str = "56", bias: bool = Fa
             0, f"per input-output channel pair: {k}·{k} = {pa // pairs} vs 1·{k} + {k}·1 = {pb // pairs}"
         )
     return _compare(
-        f"{kernel}x{kernel} vs 1x{kernel} + {kernel}x1 (factorized), {channels} channels in and out",
+        f"{kernel}x{kernel} vs 1x{kernel} + {kernel}x1 (factorized), "
+        f"{plural(channels, 'channel')} in and out",
         a,
         f"one {kernel}x{kernel}",
         b,
@@ -348,11 +396,18 @@ def factorize(kernel: int, channels: int = 64, size: str = "56", bias: bool = Fa
         channels,
         channels,
         notes=notes,
+        verbose=verbose,
     )
 
 
 def bottleneck(
-    c_in: int, reduce: int, c_out: int, kernel: int = 3, size: str = "28", bias: bool = False
+    c_in: int,
+    reduce: int,
+    c_out: int,
+    kernel: int = 3,
+    size: str = "28",
+    bias: bool = False,
+    verbose: bool = False,
 ) -> Comparison:
     """``calc bottleneck --in 192 --reduce 64 --out 256 -k 3``: GoogLeNet's 1x1 reduction."""
     h, w = spatial(size)
@@ -363,8 +418,20 @@ def bottleneck(
         f"conv {reduce} k1{nb} > relu > conv {c_out} k{kernel} p{pad}{nb} > relu", (c_in, h, w), "reduced"
     )
     notes = ["weights only (no biases), as the lectures count them" if not bias else "biases included"]
+    notes.append(
+        f"the input side is --in: {plural(c_in, 'channel')} come in, {c_out} go out "
+        f"({c_in} → {reduce} → {c_out})"
+    )
+    if c_in != c_out:
+        flipped = analyse(
+            f"conv {reduce} k1{nb} > relu > conv {c_in} k{kernel} p{pad}{nb} > relu", (c_out, h, w), "flipped"
+        )
+        notes.append(
+            f"read the other way round ({c_out} → {reduce} → {c_in}: --in {c_out} --out {c_in}), "
+            f"B would be {_working(flipped, None)}"
+        )
     return _compare(
-        f"{kernel}x{kernel} convolution {c_in} → {c_out} channels, directly or after a 1x1 "
+        f"{kernel}x{kernel} convolution {c_in} → {plural(c_out, 'channel')}, directly or after a 1x1 "
         f"reduction to {reduce}",
         a,
         f"{kernel}x{kernel} directly",
@@ -373,4 +440,5 @@ def bottleneck(
         c_in,
         c_out,
         notes=notes,
+        verbose=verbose,
     )

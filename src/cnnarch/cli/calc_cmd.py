@@ -22,7 +22,10 @@ app = typer.Typer(
         "  cnnarch calc fc 9216 4096\n\n"
         '  cnnarch calc rf "conv3 conv3 conv3"\n\n'
         "  cnnarch calc stack 7 --as 3,3,3 --channels 256\n\n"
-        "  cnnarch calc bottleneck --in 192 --reduce 64 --out 256 -k 3"
+        "  cnnarch calc bottleneck --in 192 --reduce 64 --out 256 -k 3\n\n"
+        "  cnnarch calc gap 512x7x7\n\n"
+        "Every answer is worked in plain Python (no torch import) from the same formulas as "
+        "'cnnarch summary'; comparisons count weights only, as the lectures do."
     ),
     no_args_is_help=True,
     rich_markup_mode="rich",
@@ -43,6 +46,7 @@ STRIDE = typer.Option("--stride", "-s", help="Stride: 4 or HxW.")
 DILATION = typer.Option("--dilation", "-d", help="Dilation: 1 or HxW.")
 BIAS = typer.Option("--bias/--no-bias", help="Count a bias per filter.")
 WEIGHTS_BIAS = typer.Option("--bias/--no-bias", help="Count biases too (the lectures count weights only).")
+VERBOSE = typer.Option("--verbose", "-v", help="Also work out every layer of each candidate in full.")
 
 
 def _show(result: Any, fmt: CalcFormat) -> None:
@@ -181,18 +185,30 @@ def fc(
 
 @app.command("gap")
 def gap(
-    shape: Annotated[str, typer.Argument(help="The map as HxWxC, e.g. 7x7x512.", show_default=False)],
+    shape: Annotated[
+        str, typer.Argument(help="The map as CxHxW (as --input reads it), e.g. 512x7x7.", show_default=False)
+    ],
+    layout: Annotated[
+        str,
+        typer.Option(
+            "--layout", help="How SHAPE is written: chw (C x H x W) or hwc (the lectures' H x W x C)."
+        ),
+    ] = "chw",
     fmt: FormatOption = CalcFormat.text,
 ) -> None:
-    """Global average pooling: [B, H, W, C] → [B, 1, 1, C], one mean per channel, 0 parameters.
+    """Global average pooling: [?, H, W, C] → [?, 1, 1, C], one mean per channel, 0 parameters.
+
+    The map is read as C x H x W, like every --input; the answer says which layout it read.
 
     Examples:
 
-      cnnarch calc gap 7x7x512
+      cnnarch calc gap 512x7x7
+
+      cnnarch calc gap 7x7x512 --layout hwc
     """
     from cnnarch import calc
 
-    _show(calc.gap(shape), fmt)
+    _show(calc.gap(shape, layout.lower()), fmt)
 
 
 @app.command("rf")
@@ -206,12 +222,16 @@ def rf(
     ],
     channels: Annotated[int, typer.Option("--channels", "-c", min=1, help="Channels of every layer.")] = 64,
     size: Annotated[str, typer.Option("--input", "-i", help="Input height and width: 224 or HxW.")] = "224",
+    verbose: Annotated[bool, VERBOSE] = False,
     fmt: FormatOption = CalcFormat.text,
 ) -> None:
     """Receptive field and effective stride of a stack, r = 1 + Σ (F_i − 1)·j_i, with parameters.
 
     Shorthand: conv3 is a 3x3 convolution (stride 1, padded to keep the size), conv7s2 strides
     by 2, conv3d2 dilates by 2, pool2 is a 2x2 max pool with stride 2.
+
+    Counts weights only (the shorthand has no biases), as the comparisons do; --verbose works out
+    every layer.
 
     Examples:
 
@@ -223,7 +243,7 @@ def rf(
     """
     from cnnarch import calc
 
-    _show(calc.rf(stack, channels, size), fmt)
+    _show(calc.rf(stack, channels, size, verbose), fmt)
 
 
 def _kernels(text: str) -> list[int]:
@@ -243,6 +263,7 @@ def stack(
     channels: Annotated[int, typer.Option("--channels", "-c", min=1, help="Channels in and out (C).")] = 64,
     size: Annotated[str, typer.Option("--input", "-i", help="Input height and width, for MACs.")] = "56",
     bias: Annotated[bool, WEIGHTS_BIAS] = False,
+    verbose: Annotated[bool, VERBOSE] = False,
     fmt: FormatOption = CalcFormat.text,
 ) -> None:
     """One large convolution against a stack of small ones (VGG): the same receptive field with
@@ -258,7 +279,9 @@ def stack(
     """
     from cnnarch import calc
 
-    _show(calc.stack(kernel, _kernels(as_kernels) if as_kernels else None, channels, size, bias), fmt)
+    _show(
+        calc.stack(kernel, _kernels(as_kernels) if as_kernels else None, channels, size, bias, verbose), fmt
+    )
 
 
 @app.command("factorize")
@@ -267,6 +290,7 @@ def factorize(
     channels: Annotated[int, typer.Option("--channels", "-c", min=1, help="Channels in and out (C).")] = 64,
     size: Annotated[str, typer.Option("--input", "-i", help="Input height and width, for MACs.")] = "56",
     bias: Annotated[bool, WEIGHTS_BIAS] = False,
+    verbose: Annotated[bool, VERBOSE] = False,
     fmt: FormatOption = CalcFormat.text,
 ) -> None:
     """A KxK convolution against 1xK followed by Kx1 (Inception v3): 49 vs 14 weights per channel
@@ -280,7 +304,7 @@ def factorize(
     """
     from cnnarch import calc
 
-    _show(calc.factorize(kernel, channels, size, bias), fmt)
+    _show(calc.factorize(kernel, channels, size, bias, verbose), fmt)
 
 
 @app.command("bottleneck")
@@ -293,10 +317,12 @@ def bottleneck(
     kernel: Annotated[int, typer.Option("--kernel", "-k", min=1, help="The large kernel.")] = 3,
     size: Annotated[str, typer.Option("--input", "-i", help="Input height and width, for MACs.")] = "28",
     bias: Annotated[bool, WEIGHTS_BIAS] = False,
+    verbose: Annotated[bool, VERBOSE] = False,
     fmt: FormatOption = CalcFormat.text,
 ) -> None:
     """GoogLeNet's 1x1 reduction: a KxK convolution directly, or after a 1x1 that shrinks the
-    channels (3·3·192·256 = 442,368 weights vs 1·1·192·64 + 3·3·64·256 = 159,744).
+    channels (3·3·192·256 = 442,368 weights vs 1·1·192·64 + 3·3·64·256 = 159,744). --in is the
+    input side: a slide's 256→64→192 is --in 256 --reduce 64 --out 192 (the answer gives both).
 
     Examples:
 
@@ -306,4 +332,4 @@ def bottleneck(
     """
     from cnnarch import calc
 
-    _show(calc.bottleneck(c_in, reduce, c_out, kernel, size, bias), fmt)
+    _show(calc.bottleneck(c_in, reduce, c_out, kernel, size, bias, verbose), fmt)

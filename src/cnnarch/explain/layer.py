@@ -27,6 +27,7 @@ from cnnarch.explain.notation import (
     number,
     out_letters,
     per_axis,
+    plural,
     product,
 )
 from cnnarch.report import Layer
@@ -262,7 +263,8 @@ def _resize_shape(before: list[int], out: list[int], lecture: str, shape_note: s
     for a, b in zip(before[2:], out[2:], strict=True):
         texts.append(f"{a}·{b // a}" if b % a == 0 else f"{a} → {b}")
     sub = "; ".join(texts) if len(set(texts)) > 1 else texts[0]
-    return Step("Output shape?", lecture, "H_out = H_in·scale", sub, out, [shape_note])
+    sizes = "x".join(map(str, out[2:])) if len(set(out[2:])) > 1 else str(out[2])
+    return Step("Output shape?", f"{sizes} → {lecture}", "H_out = H_in·scale", sub, out, [shape_note])
 
 
 # -- parameters --------------------------------------------------------------------------------
@@ -302,7 +304,8 @@ def param_step(view: LayerView) -> Step:
         groups = int(conv.args["groups"])
         x = view.tensor(conv.args["input"]).shape
         if not conv.args.get("transposed"):
-            notes.insert(0, f"groups {groups}: each filter sees {x[1]}/{groups} = {x[1] // groups} channels")
+            sees = plural(x[1] // groups, "channel")
+            notes.insert(0, f"groups {groups}: each filter sees {x[1]}/{groups} = {sees}")
     return Step("Parameters?", count(layer.params), formula, substituted, layer.params, notes)
 
 
@@ -437,9 +440,10 @@ def rf_text(
     whole: bool = False,
     approximate: bool = False,
 ) -> str:
-    """``11, jump 4``; ``355 (all), jump 192``; ``~`` marks a bound."""
-    text = per_axis(rf or []) + ("~" if approximate else "") + (" (all)" if whole else "")
-    return f"{text}, jump {per_axis(jump or [])}"
+    """``11, jump 4``; ``355 (all), jump 192``; a bound says so in words."""
+    text = per_axis(rf or []) + (" (all)" if whole else "")
+    bound = " (a bound, not exact: upsampling, a transposed convolution or an op without an exact rule)"
+    return f"{text}, jump {per_axis(jump or [])}" + (bound if approximate else "")
 
 
 @dataclass

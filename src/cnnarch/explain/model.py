@@ -112,6 +112,9 @@ class Comparison:
     candidates: list[Candidate]
     verdict: list[Step]
     notes: list[str] = field(default_factory=list)
+    details: bool = False
+    """Text and Markdown show each candidate's layers worked in full (``--verbose``); the short
+    answer is the comparison itself. JSON always carries everything."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

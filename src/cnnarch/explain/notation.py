@@ -63,3 +63,8 @@ def in_letters(n: int) -> list[str]:
     return {1: ["L_in"], 2: ["H_in", "W_in"], 3: ["D_in", "H_in", "W_in"]}.get(
         n, [f"S{i}_in" for i in range(n)]
     )
+
+
+def plural(n: int, word: str) -> str:
+    """``1 channel``, ``3 channels``, ``1,024 channels``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"

@@ -70,6 +70,7 @@ def explanation_text(e: Explanation, title: bool = True, totals: bool = True) ->
         for step in e.totals:
             lines += _text_step(step, "  ")
         lines.append("")
+    if totals:
         lines += e.notes
     return lines
 
@@ -77,12 +78,16 @@ def explanation_text(e: Explanation, title: bool = True, totals: bool = True) ->
 def comparison_text(c: Comparison) -> list[str]:
     lines = [c.title, ""]
     for label, candidate in ((chr(ord("A") + i), x) for i, x in enumerate(c.candidates)):
-        lines += [f"{label}: {candidate.label} — {candidate.program}", ""]
+        lines += [f"{label}: {candidate.label} — {candidate.program}"] + ([""] if c.details else [])
+        if not c.details:
+            continue
         for part in candidate.explanation.parts:
             if isinstance(part, Heading):
                 lines += [_text_heading(part), ""]
             else:
                 lines += [*_text_layer(part, "  "), ""]
+    if not c.details:
+        lines.append("")
     lines.append("Compared" if len(c.candidates) > 1 else "Answer")
     for step in c.verdict:
         lines += _text_step(step, "  ")
@@ -147,6 +152,7 @@ def explanation_markdown(e: Explanation, title: bool = True, level: str = "###")
         for step in e.totals:
             lines += _md_step(step)
         lines.append("")
+    if title:
         lines += [f"*{note}*" for note in e.notes]
     return lines
 
@@ -158,7 +164,8 @@ def to_markdown(item: Explanation | Comparison) -> str:
         lines = [f"## {item.title}", ""]
         for i, candidate in enumerate(item.candidates):
             lines += [f"### {chr(ord('A') + i)}: {candidate.label}", "", _code(candidate.program), ""]
-            lines += explanation_markdown(candidate.explanation, title=False, level="####")
+            if item.details:
+                lines += explanation_markdown(candidate.explanation, title=False, level="####")
         lines += ["### Compared" if len(item.candidates) > 1 else "### Answer", ""]
         for step in item.verdict:
             lines += _md_step(step)
