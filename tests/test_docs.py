@@ -3,6 +3,7 @@ unknown generated block fails it (mkdocs.yml, docs/hooks.py)."""
 
 from __future__ import annotations
 
+import doctest
 import importlib.util
 import os
 import subprocess
@@ -73,3 +74,11 @@ def test_conventions_page_names_every_convention_and_its_tool():
     for convention in CONVENTIONS.values():
         assert f"| `{convention.name}` |" in table
         assert convention.tool.replace("|", "\\|") in table
+
+
+def test_python_api_page_is_a_real_session():
+    """docs/python-api.md's ``>>>`` session runs as written (doctest)."""
+    failed, attempted = doctest.testfile(
+        str(ROOT / "docs" / "python-api.md"), module_relative=False, optionflags=doctest.ELLIPSIS
+    )
+    assert attempted > 0 and failed == 0
