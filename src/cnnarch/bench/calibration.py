@@ -78,7 +78,7 @@ def sustained_seconds(
     """Seconds per call at the best of ``chunks`` sustained chunks. ``run_chunk(n)`` makes ``n``
     back-to-back calls and returns their seconds. Chunks double from one call until one lasts
     a tenth of ``chunk_s`` (a first estimate), then run untimed for ``warmup_s``, then each
-    measured chunk is sized to last at least ``chunk_s``."""
+    measured chunk lasts at least ``chunk_s`` (a shorter one is sized again and run again)."""
     n, spent = 1, run_chunk(1)
     while spent < chunk_s / 10 and n < MAX_CHUNK_CALLS:
         n = min(2 * n, MAX_CHUNK_CALLS)
@@ -86,9 +86,19 @@ def sustained_seconds(
     per_call = max(spent / n, 1e-9)
     warm = 0.0
     while warm < warmup_s:
-        warm += run_chunk(min(MAX_CHUNK_CALLS, max(1, math.ceil(warmup_s / per_call))))
+        n = min(MAX_CHUNK_CALLS, max(1, math.ceil((warmup_s - warm) / per_call)))
+        spent = run_chunk(n)
+        warm += spent
+        per_call = max(spent / n, 1e-9)  # warm clocks: faster than the first estimate
     n = min(MAX_CHUNK_CALLS, max(1, math.ceil(chunk_s / per_call)))
-    return min(run_chunk(n) / n for _ in range(chunks))
+    rates: list[float] = []
+    while len(rates) < chunks:
+        spent = run_chunk(n)
+        if spent >= chunk_s or n >= MAX_CHUNK_CALLS:
+            rates.append(spent / n)
+        else:  # faster than estimated (clocks still rising): size the chunk again
+            n = min(MAX_CHUNK_CALLS, max(n + 1, math.ceil(1.1 * chunk_s * n / max(spent, 1e-9))))
+    return min(rates)
 
 
 def _cuda_chunk(fn: Callable[[], object], device: torch.device) -> Callable[[int], float]:
