@@ -44,14 +44,33 @@ def conventions_table() -> str:
 
     lines = ["| `--convention` | Column | Reproduces | Counts |", "|---|---|---|---|"]
     for c in CONVENTIONS.values():
-        counts = c.summary + "".join(f". Not reproduced: {note}" for note in c.notes)
-        lines.append(f"| `{c.name}` | {_cell(c.label)} | `{_cell(c.tool)}` | {_cell(counts)} |")
+        lines.append(f"| `{c.name}` | {_cell(c.label)} | `{_cell(c.tool)}` | {_cell(c.summary)} |")
     return "\n".join(lines) + "\n"
+
+
+def conventions_rules() -> str:
+    """Each convention's rule table as the code holds it, and what it does not reproduce."""
+    from cnnarch.analysis.conventions import CONVENTIONS
+
+    parts = []
+    for c in CONVENTIONS.values():
+        lines = [f"### `{c.name}`", "", f"Reproduces `{_cell(c.tool)}`.", ""]
+        lines += ["| On | Names | Adds | To | Only inside |", "|---|---|---|---|---|"]
+        for rule in c.rules:
+            names = " ".join(f"`{n}`" for n in rule.names)
+            adds = f"{rule.factor} x {rule.measure}"
+            inside = f"`{rule.inside}`" if rule.inside else ""
+            lines.append(f"| {rule.on} | {_cell(names)} | {_cell(adds)} | {rule.category} | {inside} |")
+        if c.notes:
+            lines += ["", "Not reproduced:", ""] + [f"- {note}" for note in c.notes]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts) + "\n"
 
 
 GENERATORS: dict[str, Callable[[], str]] = {
     "catalogue-table": catalogue_table,
     "conventions-table": conventions_table,
+    "conventions-rules": conventions_rules,
 }
 
 
