@@ -3,7 +3,7 @@
 Multiply-accumulates for convolutions and matrix products, elements for everything else (see
 ``UNITS``). This is what the counting conventions in ``conventions.py`` weigh differently:
 one tool adds batch-norm elements, another ReLU elements, a third neither. Operations without a
-rule in ``ops.CATEGORY`` are not guessed at: they are listed by name with their number of calls.
+record in ``cnnarch.ops`` are not guessed at: they are listed by name with their number of calls.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cnnarch.analysis.layers import Row
-from cnnarch.analysis.ops import CATEGORY, bias_elements, macs
+from cnnarch.ops import CATEGORY, bias_elements, macs
 from cnnarch.trace.records import OpRecord, Trace
 
 # Categories in the order tables show them; ``other`` gathers padding, copies and creation.

@@ -11,7 +11,10 @@ tool's source; one small engine (``evaluate``) applies any table to a trace. A r
 - a **function** call as the model's code made it (``torch.nn.functional.relu``), which is
   what ptflops patches and where fvcore's ``adaptive_avg_pool2d`` lives.
 
-and adds ``factor x measure`` (see ``MEASURES``) to one category of ``breakdown.ORDER``.
+and adds ``factor x measure`` (see ``MEASURES``) to one category of ``breakdown.ORDER``. Op rules
+name ATen operations that have a record in ``cnnarch.ops`` (a test checks it); where a rule means
+a whole family it names the record (``_packets("batch_norm")``), and cnnarch's own conventions
+count every record that has ``macs``.
 Versions read: fvcore 0.1.5, thop 0.1.1 (2209072238), ptflops 0.7.5, torchinfo 1.8.0 and
 torch 2.x ``utils/flop_counter.py``. The tests check each total against the real tool.
 """
@@ -26,8 +29,9 @@ from typing import Any, Literal
 
 from cnnarch.analysis.breakdown import LABELS, ORDER, in_order
 from cnnarch.analysis.layers import Row
-from cnnarch.analysis.ops import bias_elements, macs
 from cnnarch.errors import CnnarchError
+from cnnarch.ops import FAMILIES, bias_elements, macs, short_name
+from cnnarch.ops import get as family
 from cnnarch.trace.records import FunctionCall, ModuleCall, OpRecord, TensorRef, Trace
 
 Target = Literal["op", "module", "function"]
@@ -86,12 +90,15 @@ def _fn(names: str) -> str:
     return " ".join(f"torch.nn.functional.{n}" for n in names.split())
 
 
+def _packets(*families: str) -> str:
+    """The ATen ops of the named records, as op rules list them."""
+    return " ".join(short_name(p) for name in families for p in family(name).packets)
+
+
+_WITH_MACS = [f for f in FAMILIES.values() if f.macs is not None]
+"""Convolutions and matrix products: the records with multiply-accumulates."""
 _CONV_OPS = "convolution _convolution"
-_MM_OPS = "mm addmm bmm baddbmm mv addmv dot"
-_BN_OPS = (
-    "_native_batch_norm_legit_no_training native_batch_norm _native_batch_norm_legit "
-    "_native_batch_norm_legit_functional batch_norm"
-)
+_BN_OPS = _packets("batch_norm")
 _LRN = "torch.nn.functional.local_response_norm"
 
 MACS = Convention(
@@ -100,7 +107,7 @@ MACS = Convention(
     tool="cnnarch's default",
     summary="multiply-accumulates of convolutions and matrix products, 1 per MAC; bias, "
     "norm, activations, pooling and additions cost nothing",
-    rules=(_op(_CONV_OPS, "macs", "conv"), _op(_MM_OPS, "macs", "linear")),
+    rules=tuple(_op(_packets(f.name), "macs", f.category) for f in _WITH_MACS),
 )
 
 FLOPS = Convention(
@@ -108,7 +115,7 @@ FLOPS = Convention(
     label="FLOPs",
     tool="cnnarch: 2 x MACs",
     summary="as macs, 2 per MAC (a multiply and an add)",
-    rules=(_op(_CONV_OPS, "macs", "conv", 2), _op(_MM_OPS, "macs", "linear", 2)),
+    rules=tuple(_op(_packets(f.name), "macs", f.category, 2) for f in _WITH_MACS),
 )
 
 TORCH = Convention(

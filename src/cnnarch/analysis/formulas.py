@@ -1,124 +1,23 @@
-"""Output-size formulas of sliding windows, with the numbers substituted.
+"""Moved to ``cnnarch.ops.window`` (sliding windows, N-d); these names stay importable from here."""
 
-The general forms (per spatial axis, input size W, kernel F, padding P, stride S, dilation D):
+from cnnarch.ops.window import (
+    AXES,
+    AxisFormula,
+    axis_names,
+    describe_window,
+    format_fraction,
+    output_length,
+    output_size,
+    output_sizes,
+)
 
-* convolution and pooling: ``(W + 2P − D·(F − 1) − 1)/S + 1``, written ``(W − F + 2P)/S + 1``
-  when D = 1; PyTorch floors the quotient (or ceils it for a pooling with ``ceil_mode``, where
-  a last window that would start in the right padding is dropped);
-* transposed convolution: ``(W − 1)·S − 2P + D·(F − 1) + output_padding + 1``.
-"""
-
-from __future__ import annotations
-
-import math
-from dataclasses import dataclass
-from fractions import Fraction
-from typing import Literal
-
-from cnnarch.analysis.ops import Window
-
-AXES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
-
-
-@dataclass(frozen=True)
-class AxisFormula:
-    axis: str
-    general: str
-    """The formula in letters, e.g. ``(W − F + 2P)/S + 1``."""
-    substituted: str
-    """The same with this layer's numbers, e.g. ``(227 − 11 + 2·0)/4 + 1``."""
-    exact: Fraction
-    """The value before rounding (the quotient plus one)."""
-    result: int
-    rounding: Literal["floor", "ceil"] | None
-    """How PyTorch rounded an inexact quotient; None when the division is exact."""
-    note: str | None = None
-
-    @property
-    def inexact(self) -> bool:
-        return self.rounding is not None
-
-    def text(self) -> str:
-        """``(227 − 11 + 2·0)/4 + 1 = 55``, or ``... = 54.25 → floor 54`` when inexact."""
-        if self.rounding is None:
-            return f"{self.substituted} = {self.result}"
-        return f"{self.substituted} = {format_fraction(self.exact)} → {self.rounding} {self.result}"
-
-
-def format_fraction(value: Fraction) -> str:
-    if value.denominator == 1:
-        return str(value.numerator)
-    decimal = float(value)
-    text = f"{decimal:.4f}".rstrip("0").rstrip(".")
-    return text if Fraction(text) == value else f"{text}…"
-
-
-def axis_names(n: int) -> tuple[str, ...]:
-    return AXES.get(n, tuple(f"S{i}" for i in range(n)))
-
-
-def output_size(w: Window, size: int, axis: int, axis_name: str = "W") -> AxisFormula:
-    """The output size of ``w`` along one axis for an input of ``size``, with its working."""
-    f, s, p, d = w.kernel[axis], w.stride[axis], w.padding[axis], w.dilation[axis]
-    x = axis_name
-    if w.kind == "tconv":
-        op = w.output_padding[axis] if w.output_padding else 0
-        result = (size - 1) * s - 2 * p + d * (f - 1) + op + 1
-        general = f"({x} − 1)·S − 2P + D·(F − 1) + output_padding + 1"
-        sub = f"({size} − 1)·{s} − 2·{p} + {d}·({f} − 1) + {op} + 1"
-        return AxisFormula(x, general, sub, Fraction(result), result, None)
-    if d == 1:
-        numerator = size - f + 2 * p
-        general = f"({x} − F + 2P)/S + 1"
-        sub = f"({size} − {f} + 2·{p})/{s} + 1"
-    else:
-        numerator = size + 2 * p - d * (f - 1) - 1
-        general = f"({x} + 2P − D·(F − 1) − 1)/S + 1"
-        sub = f"({size} + 2·{p} − {d}·({f} − 1) − 1)/{s} + 1"
-    exact = Fraction(numerator, s) + 1
-    note = None
-    if w.ceil_mode:
-        result = math.ceil(exact)
-        # PyTorch drops a last window that would start inside the right padding.
-        if (result - 1) * s >= size + p:
-            result -= 1
-            note = "last window would start in the padding, so it is dropped"
-    else:
-        result = math.floor(exact)
-    rounding: Literal["floor", "ceil"] | None = None
-    if exact.denominator != 1:
-        rounding = "ceil" if w.ceil_mode else "floor"
-    return AxisFormula(x, general, sub, exact, result, rounding, note)
-
-
-def output_length(w: Window, size: int, axis: int) -> int:
-    """``output_size(w, size, axis).result`` in integer arithmetic, without the working: the
-    trace needs it for every window, and the exact fractions and texts cost more than the op."""
-    f, s, p, d = w.kernel[axis], w.stride[axis], w.padding[axis], w.dilation[axis]
-    if w.kind == "tconv":
-        return (size - 1) * s - 2 * p + d * (f - 1) + (w.output_padding[axis] if w.output_padding else 0) + 1
-    numerator = size + 2 * p - d * (f - 1) - 1
-    if not w.ceil_mode:
-        return numerator // s + 1
-    result = -(-numerator // s) + 1
-    return result - 1 if (result - 1) * s >= size + p else result
-
-
-def output_sizes(w: Window, sizes: tuple[int, ...]) -> list[AxisFormula]:
-    names = axis_names(len(sizes))
-    return [output_size(w, size, i, names[i]) for i, size in enumerate(sizes)]
-
-
-def describe_window(w: Window) -> str:
-    """Short hyper-parameter text such as ``11x11/4`` or ``3x3/1 p1 d2``."""
-    kernel = "x".join(map(str, w.kernel))
-    stride = w.stride[0] if len(set(w.stride)) == 1 else "x".join(map(str, w.stride))
-    text = f"{kernel}/{stride}"
-    if any(w.padding):
-        pad = w.padding[0] if len(set(w.padding)) == 1 else "x".join(map(str, w.padding))
-        text += f" p{pad}"
-    if any(d != 1 for d in w.dilation):
-        text += f" d{w.dilation[0]}"
-    if w.ceil_mode:
-        text += " ceil"
-    return text
+__all__ = [
+    "AXES",
+    "AxisFormula",
+    "axis_names",
+    "describe_window",
+    "format_fraction",
+    "output_length",
+    "output_size",
+    "output_sizes",
+]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from cnnarch.analysis.ops import short_name
+from cnnarch.ops import short_name
 from cnnarch.trace.records import OpRecord, Trace
 
 

@@ -20,35 +20,27 @@ contracted dimension mixes all the positions it holds.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from fractions import Fraction
 from math import prod
 
-from cnnarch.analysis.ops import Window, category, window
+from cnnarch.ops import BY_PACKET, OpFamily, Window
+from cnnarch.ops.receptive import (
+    IDENTITY,
+    AxisRF,
+    adaptive_axis,
+    collapse_axis,
+    resample_axis,
+    resample_ratio,
+    window_axis,
+)
 from cnnarch.trace.records import OpRecord, TensorRef, Trace
 
-
-@dataclass(frozen=True)
-class AxisRF:
-    size: Fraction
-    jump: Fraction
-    start: Fraction
-
-    @property
-    def low(self) -> Fraction:
-        return self.start - (self.size - 1) / 2
-
-    @property
-    def high(self) -> Fraction:
-        return self.start + (self.size - 1) / 2
-
+__all__ = ["AxisRF", "ReceptiveFields", "collapse", "collapse_axis", "receptive_fields", "union"]
 
 RF = tuple[AxisRF, ...]
 Layout = tuple[tuple[int, ...], ...]
 """Per tensor dimension, the input axes it holds (row-major); ``()`` for batch/channel dims."""
-
-_IDENTITY = AxisRF(Fraction(1), Fraction(1), Fraction(0))
 
 
 @dataclass(frozen=True)
@@ -88,12 +80,6 @@ def union(parts: list[RF], aligned: list[RF]) -> RF:
     return tuple(axes)
 
 
-def collapse_axis(a: AxisRF, n: int) -> AxisRF:
-    """Union over ``n`` positions: what one value computed from all of them sees."""
-    span = (n - 1) * a.jump
-    return AxisRF(a.size + span, a.jump * n, a.start + span / 2)
-
-
 def collapse(rf: RF, sizes: tuple[int, ...]) -> RF:
     return tuple(collapse_axis(a, n) for a, n in zip(rf, sizes, strict=True))
 
@@ -111,73 +97,6 @@ def _mix(state: State, axes: set[int]) -> State:
 def _mix_all(state: State, ndim: int) -> State:
     mixed = _mix(state, set(range(len(state.rf))))
     return State(mixed.rf, ((),) * ndim, mixed.extent)
-
-
-# -- sliding windows ------------------------------------------------------------------------
-
-
-def _window_axis(a: AxisRF, w: Window, i: int) -> tuple[AxisRF, bool]:
-    """One axis through a window; the flag says the answer is an upper bound."""
-    span = w.dilation[i] * (w.kernel[i] - 1)
-    p, s = w.padding[i], w.stride[i]
-    if w.kind == "tconv":
-        # Output o gathers inputs i with i·S − P + t·D = o, i.e. i in [(o + P − span)/S, (o + P)/S]:
-        # which and how many depends on o, so give the region that covers every case.
-        return AxisRF(
-            a.size + Fraction(span, s) * a.jump, a.jump / s, a.start + Fraction(2 * p - span, 2 * s) * a.jump
-        ), s > 1
-    return AxisRF(a.size + span * a.jump, a.jump * s, a.start + (Fraction(span, 2) - p) * a.jump), False
-
-
-def _copies(op: OpRecord) -> bool:
-    """Upsampling that copies one input value per output pixel (no blending)."""
-    return "nearest" in op.packet or op.packet == "aten.max_unpool2d"
-
-
-def _upsample_ratio(op: OpRecord, n_in: int, n_out: int) -> Fraction:
-    """Input pixels per output pixel. Max un-pooling puts each value in one cell of its s x s
-    window, so its ratio is 1/s even where ceil-mode pooling made n_out < s·n_in (SegNet: 12 → 23)."""
-    if op.packet == "aten.max_unpool2d":
-        return Fraction(1, -(-n_out // n_in))
-    if op.args.get("align_corners") and n_out > 1:
-        return Fraction(n_in - 1, n_out - 1)
-    return Fraction(n_in, n_out)
-
-
-def _resample(a: AxisRF, ratio: Fraction, interpolates: bool, align_corners: bool = False) -> AxisRF:
-    """An upper bound through upsampling by 1/ratio. Output o reads near x = (o + ½)·ratio − ½
-    (``align_corners``: x = o·ratio): a copying mode reads the one pixel floor(x + ½)… ≤ ½ away
-    as the output moves through a period, a blending mode the two pixels around x (≤ 1 away)."""
-    centre = Fraction(0) if align_corners or (not interpolates and ratio == 1) else ratio / 2 - Fraction(1, 2)
-    if interpolates:
-        return AxisRF(a.size + 2 * a.jump, a.jump * ratio, a.start + centre * a.jump)
-    slack = max(Fraction(0), 1 - ratio)  # a copy repeats each pixel 1/ratio times
-    return AxisRF(a.size + slack * a.jump, a.jump * ratio, a.start + centre * a.jump)
-
-
-def _adaptive_axis(a: AxisRF, n: int, o: int) -> tuple[AxisRF, bool]:
-    if n % o == 0:
-        k = n // o
-        return AxisRF(a.size + (k - 1) * a.jump, a.jump * k, a.start + Fraction(k - 1, 2) * a.jump), True
-    # windows of varying size: report the largest, and the mean stride
-    widest = max(math.ceil((i + 1) * n / o) - (i * n) // o for i in range(o))
-    first = math.ceil(n / o)
-    return (
-        AxisRF(
-            a.size + (widest - 1) * a.jump, a.jump * Fraction(n, o), a.start + Fraction(first - 1, 2) * a.jump
-        ),
-        False,
-    )
-
-
-_ADAPTIVE = {"aten._adaptive_avg_pool2d", "aten.adaptive_max_pool2d", "aten._adaptive_avg_pool3d",
-             "aten.adaptive_avg_pool1d", "aten.adaptive_max_pool1d", "aten.adaptive_max_pool3d"}  # fmt: skip
-_REDUCTIONS = {"aten.mean", "aten.sum", "aten.amax", "aten.amin", "aten.max", "aten.min", "aten.var",
-               "aten.std", "aten.var_mean", "aten.std_mean", "aten.logsumexp", "aten.prod"}  # fmt: skip
-_SOFTMAX = {"aten._softmax", "aten._log_softmax", "aten.softmax", "aten.log_softmax", "aten._safe_softmax"}
-_VIEWS = {"aten.view", "aten._unsafe_view", "aten.reshape", "aten._reshape_alias", "aten.flatten",
-          "aten.unflatten", "aten.squeeze", "aten.unsqueeze", "aten.alias", "aten.pixel_shuffle"}  # fmt: skip
-_MATMUL = {"aten.mm", "aten.addmm", "aten.bmm", "aten.baddbmm", "aten.matmul"}
 
 
 # -- the propagation ------------------------------------------------------------------------
@@ -200,7 +119,7 @@ class _Propagation:
         layout: Layout = ((), (), *((i,) for i in range(n)))
         for tid in self.trace.inputs:
             if len(self.shape(tid)) == len(first.shape):
-                self.states[tid] = State((_IDENTITY,) * n, layout, tuple(first.shape[2:]))
+                self.states[tid] = State((IDENTITY,) * n, layout, tuple(first.shape[2:]))
         for op in self.trace.ops:
             sources = [t for t in op.inputs if t in self.states]
             if sources:
@@ -227,54 +146,27 @@ class _Propagation:
                 self.approximate.add(out)
             self.states[out] = result
 
-    # One rule per kind of operation; None means "no exact rule applies".
+    # One method per receptive-field rule (``OpFamily.receptive_field``); None means "no exact
+    # rule applies".
     def rule(self, op: OpRecord, main: int, state: State, sources: list[int], out: int) -> State | None:
         in_shape, out_shape = self.shape(main), self.shape(out)
-        packet = op.packet
-        w = window(op, self.trace)
-        if w is not None:
-            return self.windowed(op, state, in_shape, out_shape, w)
-        if packet in _ADAPTIVE:
-            return self.adaptive(op, state, in_shape, out_shape)
-        if category(op) == "upsample":
-            return self.upsample(op, state, in_shape, out_shape)
-        if packet in ("aten.permute", "aten.transpose", "aten.t", "aten.permute_copy", "aten.transpose_copy"):
-            return self.permuted(op, state, in_shape, out_shape)
-        if packet in _VIEWS or (
-            packet in ("aten.expand", "aten.clone", "aten.contiguous") and in_shape == out_shape
-        ):
-            return self.viewed(state, in_shape, out_shape)
-        if packet in _MATMUL:
-            return self.matmul(op, sources, out_shape)
-        if packet in _REDUCTIONS:
-            return self.reduced(op, state, in_shape, out_shape)
-        if packet in _SOFTMAX:
-            return _mix(state, set(state.layout[int(op.args.get("dim", -1)) % len(in_shape)]))
-        if packet == "aten.native_layer_norm":
-            k = len(op.args.get("normalized_shape") or ())
-            if out_shape != in_shape:
-                return None
-            return _mix(state, {a for dim in state.layout[len(in_shape) - k :] for a in dim})
-        if packet == "aten.native_group_norm" or (
-            packet in ("aten.native_batch_norm", "aten._native_batch_norm_legit") and op.args.get("training")
-        ):
-            # statistics over the spatial positions: every value depends on all of them
-            return _mix(state, state.held()) if out_shape == in_shape else None
-        if packet in ("aten.constant_pad_nd", "aten.reflection_pad2d", "aten.replication_pad2d"):
-            return self.padded(op, state, in_shape, out_shape)
-        if packet in ("aten.slice", "aten.narrow"):
-            return self.sliced(op, state, in_shape, out_shape)
-        if packet == "aten.select":
-            return self.selected(op, state, in_shape)
-        if packet in ("aten.cat", "aten.stack"):
-            return self.merged(op, sources, out_shape, along=op.args.get("dim", 0))
-        if packet in ("aten.split", "aten.split_with_sizes", "aten.chunk", "aten.unbind"):
-            return self.split(op, state, in_shape, out_shape)
-        if category(op) is None:  # no rule for this op: the union is a guess
+        family = BY_PACKET.get(op.packet)
+        if family is None:  # no record for this op: the union is a guess
             if not any(out_shape == self.shape(t) for t in sources):
                 return None
             self.bound = True
-        return self.merged(op, sources, out_shape)
+            return self.merged(op, sources, out_shape)
+        kind = family.receptive_field
+        if kind == "merge":
+            return self.merged(op, sources, out_shape)
+        if kind == "window":
+            w = family.window(op, self.trace) if family.window is not None else None
+            return None if w is None else self.windowed(op, state, in_shape, out_shape, w)
+        if kind == "view_if_same_shape":
+            if in_shape != out_shape:
+                return self.merged(op, sources, out_shape)
+            kind = "view"
+        return _RULES[kind](self, family, op, state, sources, in_shape, out_shape)
 
     def fallback(self, sources: list[int], out: int) -> State:
         """An op without an exact rule: where its output still holds the trailing spatial
@@ -311,7 +203,7 @@ class _Propagation:
             if not held:
                 continue
             axis = held[0]
-            rf[axis], approx = _window_axis(rf[axis], w, i)
+            rf[axis], approx = window_axis(rf[axis], w, i)
             extent[axis] = out_shape[len(out_shape) - w.spatial + i]
             self.bound |= approx
         return State(tuple(rf), state.layout, tuple(extent))
@@ -324,12 +216,13 @@ class _Propagation:
         rf, extent = list(state.rf), list(state.extent)
         for i, axis in enumerate(axes):
             n, o = in_shape[len(in_shape) - k + i], out_shape[len(out_shape) - k + i]
-            rf[axis], exact = _adaptive_axis(rf[axis], n, o)
+            rf[axis], exact = adaptive_axis(rf[axis], n, o)
             extent[axis] = o
             self.bound |= not exact
         return State(tuple(rf), state.layout, tuple(extent))
 
-    def upsample(self, op: OpRecord, state: State, in_shape, out_shape) -> State | None:
+    def upsample(self, op: OpRecord, mode: str, state: State, in_shape, out_shape) -> State | None:
+        """``mode``: the record's rule, ``upsample_copy``, ``upsample_blend`` or ``unpool``."""
         k = len(in_shape) - 2
         axes = self.trailing_axes(state, k)
         if axes is None or len(out_shape) != len(in_shape):
@@ -337,15 +230,16 @@ class _Propagation:
         rf, extent = list(state.rf), list(state.extent)
         for i, axis in enumerate(axes):
             n_in, n_out = in_shape[2 + i], out_shape[2 + i]
-            ratio = _upsample_ratio(op, n_in, n_out)
-            rf[axis] = _resample(rf[axis], ratio, not _copies(op), bool(op.args.get("align_corners")))
+            align_corners = bool(op.args.get("align_corners"))
+            ratio = resample_ratio(mode, n_in, n_out, align_corners)
+            rf[axis] = resample_axis(rf[axis], ratio, mode == "upsample_blend", align_corners)
             extent[axis] = n_out
         self.bound = True
         return State(tuple(rf), state.layout, tuple(extent))
 
     def permuted(self, op: OpRecord, state: State, in_shape, out_shape) -> State | None:
         ndim = len(in_shape)
-        if op.packet in ("aten.permute", "aten.permute_copy"):
+        if "dims" in op.args:  # a permute; otherwise a transpose of dim0 and dim1
             order = [d % ndim for d in op.args["dims"]]
         else:
             order = list(range(ndim))
@@ -438,6 +332,19 @@ class _Propagation:
         layout = tuple(() if d in dims else mixed.layout[d] for d in range(ndim) if keepdim or d not in dims)
         return State(mixed.rf, layout, mixed.extent) if len(layout) == len(out_shape) else None
 
+    def softmax(self, op: OpRecord, state: State, in_shape) -> State:
+        return _mix(state, set(state.layout[int(op.args.get("dim", -1)) % len(in_shape)]))
+
+    def layer_norm(self, op: OpRecord, state: State, in_shape, out_shape) -> State | None:
+        k = len(op.args.get("normalized_shape") or ())
+        if out_shape != in_shape:
+            return None
+        return _mix(state, {a for dim in state.layout[len(in_shape) - k :] for a in dim})
+
+    def statistics(self, state: State, in_shape, out_shape) -> State | None:
+        """Statistics over the spatial positions: every value depends on all of them."""
+        return _mix(state, state.held()) if out_shape == in_shape else None
+
     def padded(self, op: OpRecord, state: State, in_shape, out_shape) -> State | None:
         pads = list(op.args.get("pad") or op.args.get("padding") or [])
         rf, extent = list(state.rf), list(state.extent)
@@ -519,6 +426,33 @@ class _Propagation:
         rf = union([p.rf for p in parts], [p.rf for p in aligned] or [p.rf for p in parts])
         extent = aligned[0].extent if aligned else parts[0].extent
         return State(rf, layout, extent)
+
+
+_Rule = Callable[[_Propagation, OpFamily, OpRecord, State, list[int], tuple, tuple], "State | None"]
+
+_RULES: dict[str, _Rule] = {
+    "adaptive": lambda p, f, op, st, src, i, o: p.adaptive(op, st, i, o),
+    "upsample_copy": lambda p, f, op, st, src, i, o: p.upsample(op, f.receptive_field, st, i, o),
+    "upsample_blend": lambda p, f, op, st, src, i, o: p.upsample(op, f.receptive_field, st, i, o),
+    "unpool": lambda p, f, op, st, src, i, o: p.upsample(op, f.receptive_field, st, i, o),
+    "permute": lambda p, f, op, st, src, i, o: p.permuted(op, st, i, o),
+    "view": lambda p, f, op, st, src, i, o: p.viewed(st, i, o),
+    "matmul": lambda p, f, op, st, src, i, o: p.matmul(op, src, o),
+    "reduce": lambda p, f, op, st, src, i, o: p.reduced(op, st, i, o),
+    "softmax": lambda p, f, op, st, src, i, o: p.softmax(op, st, i),
+    "layer_norm": lambda p, f, op, st, src, i, o: p.layer_norm(op, st, i, o),
+    "statistics": lambda p, f, op, st, src, i, o: p.statistics(st, i, o),
+    "statistics_if_training": lambda p, f, op, st, src, i, o: (
+        p.statistics(st, i, o) if op.args.get("training") else p.merged(op, src, o)
+    ),
+    "pad": lambda p, f, op, st, src, i, o: p.padded(op, st, i, o),
+    "slice": lambda p, f, op, st, src, i, o: p.sliced(op, st, i, o),
+    "select": lambda p, f, op, st, src, i, o: p.selected(op, st, i),
+    "concat": lambda p, f, op, st, src, i, o: p.merged(op, src, o, along=op.args.get("dim", 0)),
+    "split": lambda p, f, op, st, src, i, o: p.split(op, st, i, o),
+}
+"""The receptive-field rules (``cnnarch.ops.RFRule``) besides ``merge``, ``window`` and
+``view_if_same_shape``, which ``_Propagation.rule`` applies itself."""
 
 
 def receptive_fields(trace: Trace) -> ReceptiveFields:

@@ -15,14 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnnarch.analysis.liveness import storage_sizes, walk
-from cnnarch.analysis.ops import category
+from cnnarch.ops import BY_PACKET
 from cnnarch.trace.records import Trace
 
 OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "adam": 2}
 """Copies of the trainable parameters each optimizer keeps (momentum buffer; Adam's two moments)."""
-
-_PASS_THROUGH = {"aten.add", "aten.add_", "aten.sub", "aten.sub_"}
-"""Backward returns the incoming gradient itself: no new memory."""
 
 
 @dataclass
@@ -88,7 +85,8 @@ def training_memory(trace: Trace, optimizer: str = "adam") -> TrainingMemory:
         in_storages = {trace.tensors[t].storage for t in op.inputs}
         out_storages = {trace.tensors[t].storage for t in op.outputs} - in_storages
         incoming = sum(grads.get(s, 0) for s in out_storages)
-        passes = category(op) == "reshape" or op.packet in _PASS_THROUGH
+        family = BY_PACKET.get(op.packet)  # views and additions hand the gradient on as it is
+        passes = family is not None and (family.category == "reshape" or family.passes_gradient)
         targets = []
         for tid in op.inputs:
             t = trace.tensors[tid]

@@ -15,7 +15,6 @@ from math import prod
 
 from cnnarch.analysis.formulas import format_fraction
 from cnnarch.analysis.layers import Row
-from cnnarch.analysis.ops import Window, category, macs, window
 from cnnarch.analysis.receptive_field import AxisRF, ReceptiveFields
 from cnnarch.explain.model import Step
 from cnnarch.explain.notation import (
@@ -25,11 +24,12 @@ from cnnarch.explain.notation import (
     lecture_shape,
     nchw,
     number,
-    out_letters,
     per_axis,
     plural,
     product,
 )
+from cnnarch.ops import BY_PACKET, Window, category, mac_terms, macs, window
+from cnnarch.ops.matmul import MATRIX_PRODUCT
 from cnnarch.report import Layer
 from cnnarch.trace.records import OpRecord, TensorInfo, TensorRef, Trace
 
@@ -65,6 +65,10 @@ class LayerView:
     def packets(self) -> list[str]:
         return [op.packet.removeprefix("aten.") for op in self.ops]
 
+    def dense(self) -> bool:
+        """A dense layer: a matrix product (``mm``/``addmm``) by its op record."""
+        return any(BY_PACKET.get(op.packet) is MATRIX_PRODUCT for op in self.ops)
+
     def tensor(self, ref: TensorRef | int) -> TensorInfo:
         return self.trace.tensor(ref)
 
@@ -97,7 +101,7 @@ def title(view: LayerView) -> str:
         name = "Max pool" if w.kind == "maxpool" else "Average pool"
         return f"{name} [{kernel}] " + ", ".join(extras)
     packets = view.packets()
-    if any(p in ("addmm", "mm", "linear") for p in packets) and len(layer.output_shape) == 2:
+    if view.dense() and len(layer.output_shape) == 2:
         return f"FC {layer.output_shape[-1]}"
     if _is_global_pool(view):
         kind = "max" if "max" in " ".join(packets) else "average"
@@ -189,8 +193,7 @@ def shape_steps(view: LayerView) -> list[Step]:
                 [f"flatten keeps every value: {lecture_shape(ins[0])} → {lecture}", shape_note],
             )
         ]
-    packets = view.packets()
-    if any(p in ("addmm", "mm") for p in packets) and len(out) == 2 and ins:
+    if view.dense() and len(out) == 2 and ins:
         return [
             Step(
                 "Output shape?",
@@ -328,7 +331,7 @@ def _param_term(t: TensorInfo, conv: OpRecord | None, view: LayerView) -> tuple[
     if conv is not None and isinstance(conv.args.get("bias"), TensorRef) and conv.args["bias"].id == t.id:
         return "K", str(shape[0])
     name = (t.name or "").rpartition(".")[2]
-    dense = any(p in ("addmm", "mm") for p in view.packets())
+    dense = view.dense()
     if len(shape) == 2 and dense:
         return "N_in·N_out", product([shape[1], shape[0]])
     if len(shape) == 1:
@@ -363,34 +366,11 @@ def mac_step(view: LayerView) -> Step:
 
 
 def _mac_term(op: OpRecord, view: LayerView, value: int) -> tuple[str, str, int] | None:
-    a = op.args
-    if op.packet in ("aten.convolution", "aten._convolution"):
-        x = view.tensor(a["input"]).shape
-        w = view.tensor(a["weight"]).shape
-        out = view.tensor(op.outputs[0]).shape
-        groups = int(a.get("groups", 1) or 1)
-        kernel = list(w[2:])
-        if a.get("transposed"):
-            positions, names = list(x[2:]), in_letters(len(kernel))
-            factors = [*positions, *kernel, w[0], w[1]]
-            letters = [*names, *kernel_letters(kernel), "C_in", "(K/g)" if groups > 1 else "K"]
-        else:
-            positions, names = list(out[2:]), out_letters(len(kernel))
-            factors = [*positions, *kernel, w[1], w[0]]
-            letters = [*names, *kernel_letters(kernel), "(C_in/g)" if groups > 1 else "C_in", "K"]
-        if x[0] != 1:
-            factors, letters = [x[0], *factors], ["N", *letters]
-    elif op.packet in ("aten.addmm", "aten.mm"):
-        m1 = view.tensor(a["mat1" if "mat1" in a else "self"]).shape
-        m2 = view.tensor(a["mat2"]).shape
-        factors, letters = [m1[1], m2[1]], ["N_in", "N_out"]
-        if m1[0] != 1:
-            factors, letters = [m1[0], *factors], ["N", *letters]
-    else:
+    """The op's worked factors (its record's ``mac_terms``), when their product is ``value``."""
+    terms = mac_terms(op, view.trace)
+    if terms is None or prod(factor for _, factor in terms) != value:
         return None
-    if prod(factors) != value:
-        return None
-    return "·".join(letters), product(factors), value
+    return "·".join(letter for letter, _ in terms), product([factor for _, factor in terms]), value
 
 
 # -- receptive field ---------------------------------------------------------------------------

@@ -5,6 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
+from cnnarch.ops.letters import in_letters, kernel_letters, out_letters
+
+__all__ = [
+    "count",
+    "in_letters",
+    "kernel_letters",
+    "lecture_shape",
+    "nchw",
+    "number",
+    "out_letters",
+    "per_axis",
+    "product",
+]
+
 
 def lecture_shape(shape: Sequence[int]) -> str:
     """``[1, 96, 55, 55]`` (NCHW) → ``[?, 55, 55, 96]``: batch unknown, channels last."""
@@ -43,26 +57,6 @@ def per_axis(values: Sequence[object]) -> str:
     """``11`` when all axes agree, ``11x7`` otherwise."""
     texts = [number(v) if isinstance(v, int | float | Fraction) else str(v) for v in values]
     return texts[0] if len(set(texts)) == 1 else "x".join(texts)
-
-
-def kernel_letters(kernel: Sequence[int]) -> list[str]:
-    """``F·F`` for a square kernel, ``F_h·F_w`` for a rectangular one."""
-    if len(set(kernel)) == 1:
-        return ["F"] * len(kernel)
-    names = {1: ["F"], 2: ["F_h", "F_w"], 3: ["F_d", "F_h", "F_w"]}
-    return names.get(len(kernel), [f"F_{i}" for i in range(len(kernel))])
-
-
-def out_letters(n: int) -> list[str]:
-    return {1: ["L_out"], 2: ["H_out", "W_out"], 3: ["D_out", "H_out", "W_out"]}.get(
-        n, [f"S{i}_out" for i in range(n)]
-    )
-
-
-def in_letters(n: int) -> list[str]:
-    return {1: ["L_in"], 2: ["H_in", "W_in"], 3: ["D_in", "H_in", "W_in"]}.get(
-        n, [f"S{i}_in" for i in range(n)]
-    )
 
 
 def plural(n: int, word: str) -> str:

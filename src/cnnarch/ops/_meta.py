@@ -33,9 +33,21 @@ def is_tensor(value: Any) -> bool:
 
 
 def broadcast_shapes(*shapes: Any) -> Any:
+    """``torch.broadcast_shapes`` in plain Python: torch's own imports sympy on its first call
+    (``torch._refs`` → ``symbolic_shapes``), a quarter of ``import torch`` again."""
     import torch
 
-    return torch.broadcast_shapes(*shapes)
+    ndim = max((len(s) for s in shapes), default=0)
+    result = [1] * ndim
+    for shape in shapes:
+        for axis, size in enumerate(shape, ndim - len(shape)):
+            if size != 1 and result[axis] != size:
+                if result[axis] != 1:
+                    raise RuntimeError(
+                        f"Shape mismatch: objects cannot be broadcast to a single shape: {list(shapes)}"
+                    )
+                result[axis] = size
+    return torch.Size(result)
 
 
 def result_type(a: Any, b: Any) -> Any:

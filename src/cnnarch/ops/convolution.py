@@ -106,22 +106,6 @@ def _meta_convolution(input, weight, bias, stride, padding, dilation, transposed
     return _meta.empty((input.shape[0], channels, *spatial), input)
 
 
-TRANSPOSED_CONVOLUTION = register(
-    OpFamily(
-        name="transposed_convolution",
-        category="conv",
-        packets=aten("conv_transpose1d conv_transpose2d conv_transpose3d"),
-        summary="transposed (fractionally strided) convolution: each input pixel scatters a kernel",
-        receptive_field="window",
-        window=_window,
-        macs=_macs,
-        bias=_bias,
-        mac_terms=_terms,
-        check=_check_channels,
-    )
-)
-
-
 def _refine(op: OpRecord) -> OpFamily:
     return TRANSPOSED_CONVOLUTION if op.args.get("transposed") else CONVOLUTION
 
@@ -140,5 +124,20 @@ CONVOLUTION = register(
         check=_check_channels,
         refine=_refine,
         meta={"convolution.default": _meta_convolution},
+    )
+)
+
+TRANSPOSED_CONVOLUTION = register(
+    OpFamily(
+        name="transposed_convolution",
+        category="conv",
+        packets=aten("conv_transpose1d conv_transpose2d conv_transpose3d"),
+        summary="transposed (fractionally strided) convolution: each input pixel scatters a kernel",
+        receptive_field="window",
+        window=_window,
+        macs=_macs,
+        bias=_bias,
+        mac_terms=_terms,
+        check=_check_channels,
     )
 )

@@ -82,6 +82,9 @@ ELEMENTWISE = register(
         meta={
             **dict.fromkeys(("mul_.Tensor", "div_.Tensor"), _meta_binary_in_place),
             **dict.fromkeys(("mul.Tensor", "div.Tensor"), _meta_binary),
+            # torch's meta kernel for pow is a Python reference that imports torch._dynamo on its
+            # first call (local response norm: a second of alexnet's and googlenet's cold start)
+            "pow.Tensor_Scalar": _meta_binary,
         },
     )
 )

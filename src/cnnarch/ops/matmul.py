@@ -17,15 +17,12 @@ def _shape(tensors: Tensors, value: object) -> tuple[int, ...]:
     return tensors.tensor(value).shape if isinstance(value, TensorRef) else ()
 
 
-def _bias_of(arg: str):
-    """Additions of the bias ``arg`` (``self`` of ``addmm``): one per output element."""
-
-    def bias(op: OpRecord, tensors: Tensors) -> int:
-        if not isinstance(op.args.get(arg), TensorRef) or op.args.get("beta", 1) == 0:
-            return 0
-        return tensors.tensor(op.outputs[0]).numel
-
-    return bias
+def _bias(op: OpRecord, tensors: Tensors) -> int:
+    """Additions of the bias of ``addmm``, ``baddbmm``, ``addmv`` (``self``, scaled by ``beta``):
+    one per output element; ``mm``, ``bmm`` and ``mv`` (no ``beta``) have none."""
+    if "beta" not in op.args or op.args["beta"] == 0 or not isinstance(op.args.get("self"), TensorRef):
+        return 0
+    return tensors.tensor(op.outputs[0]).numel
 
 
 def _mm_macs(op: OpRecord, tensors: Tensors) -> int:
@@ -82,7 +79,7 @@ MATRIX_PRODUCT = register(
         summary="a matrix product (a dense layer): N·N_in·N_out MACs",
         receptive_field="matmul",
         macs=_mm_macs,
-        bias=_bias_of("self"),
+        bias=_bias,
         mac_terms=_mm_terms,
         check=_check_features,
         meta={"addmm.default": _meta_addmm},
@@ -105,7 +102,7 @@ BATCHED_MATRIX_PRODUCT = register(
         summary="a batch of matrix products (attention): B·M·K·N MACs",
         receptive_field="matmul",
         macs=_bmm_macs,
-        bias=_bias_of("self"),
+        bias=_bias,
     )
 )
 
@@ -122,7 +119,7 @@ MATRIX_VECTOR = register(
         packets=aten("mv addmv"),
         summary="a matrix-vector product: M·N MACs",
         macs=_mv_macs,
-        bias=_bias_of("self"),
+        bias=_bias,
     )
 )
 

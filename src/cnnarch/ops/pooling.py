@@ -69,7 +69,7 @@ def _meta_max_pool(n: int):
 
 
 def _meta_avg_pool(n: int):
-    def shortcut(input, kernel_size, stride=(), padding=0, ceil_mode=False, *_options):
+    def shortcut(input, kernel_size, stride=(), padding=0, ceil_mode=False, *_options, **_named):
         shape = _pooled_shape(_pooling("avgpool", n, kernel_size, stride, padding, 1, ceil_mode), input)
         return NotImplemented if shape is None else _meta.empty(shape, input)
 

@@ -45,3 +45,13 @@ MAX_UNPOOL = register(
         receptive_field="unpool",
     )
 )
+
+GRID_SAMPLE = register(
+    OpFamily(
+        name="grid_sample",
+        category="upsample",
+        packets=aten("grid_sampler_2d grid_sampler_3d"),
+        summary="sampling at given positions (spatial transformers): any output may read any pixel",
+        receptive_field="statistics",
+    )
+)
