@@ -67,10 +67,28 @@ def conventions_rules() -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def ops_table() -> str:
+    """One row per op record (``cnnarch.ops``): what it covers and which rules it has."""
+    from cnnarch.ops import FAMILIES
+
+    lines = ["| Record | Category | ATen ops | Receptive field | Has | What |", "|---|---|---|---|---|---|"]
+    for f in FAMILIES.values():
+        fields = ("window", "macs", "bias", "mac_terms", "check", "refine")
+        has = ", ".join(name for name in fields if getattr(f, name) is not None)
+        if f.meta:
+            has += (", " if has else "") + "shape shortcut"
+        packets = " ".join(f"`{p.removeprefix('aten.')}`" for p in f.packets)
+        lines.append(
+            f"| `{f.name}` | {f.category} | {packets} | {f.receptive_field} | {has} | {_cell(f.summary)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
     "catalogue-table": catalogue_table,
     "conventions-table": conventions_table,
     "conventions-rules": conventions_rules,
+    "ops-table": ops_table,
 }
 
 
