@@ -162,6 +162,13 @@ def test_vgg16_activations_match_the_lecture_layer_list():
     assert sum(lecture) + 3 * 224 * 224 < 16e6 < 24e6
 
 
+CUDNN_WORKSPACE_ALLOWANCE = 64 * 2**20
+"""An absolute tolerance above the estimate (issue 18): cuDNN's convolution workspaces are
+allocated through the caching allocator during the pass and count in max_memory_allocated, while
+the estimate counts tensors only; a workspace does not shrink with the input, so at small sizes it
+can exceed 10% of the tensors. Below the estimate the tolerance stays 10%."""
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 @pytest.mark.parametrize(("name", "size"), INFERENCE)
 def test_inference_peak_matches_cuda_max_memory_allocated(name, size):
@@ -178,4 +185,4 @@ def test_inference_peak_matches_cuda_max_memory_allocated(name, size):
         torch.cuda.synchronize()
         measured = torch.cuda.max_memory_allocated() - base + nbytes([x])
     estimate = analyze(name, shape[1:], batch=2).totals.peak_activation_bytes
-    assert estimate == pytest.approx(measured, rel=0.10)
+    assert 0.90 * estimate <= measured <= 1.10 * estimate + CUDNN_WORKSPACE_ALLOWANCE

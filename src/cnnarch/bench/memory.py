@@ -1,13 +1,13 @@
 """Peak memory of a forward pass, as the allocator sees it.
 
 CUDA: the caching allocator's own counters, relative to a baseline. The baseline is
-``memory_allocated`` read before the model is built (after the calibration has freed its
-tensors): what other code already holds there (the cuBLAS workspace the calibration's matrix
-product left bound to the stream, tensors of an earlier model not yet collected) is not the
-model's. Resident = allocated after the model and input exist − baseline; peak =
-``max_memory_allocated`` over the timed iterations (after ``reset_peak_memory_stats``) −
-baseline. Workspaces that cuDNN or cuBLAS allocate during the pass are counted: the pass needs
-them. The caching allocator's cached but unused blocks are not.
+``memory_allocated`` read before the model is built, after the calibration has freed its
+tensors and a small matrix product has let cuBLAS and cuBLASLt take their per-stream workspaces
+(held for the process's life: 32 MiB on Hopper): what is allocated then is not the model's.
+Resident = allocated once the model and input exist − baseline; peak = ``max_memory_allocated``
+over the timed iterations (after ``reset_peak_memory_stats``) − baseline. Workspaces that cuDNN
+or cuBLAS allocate during the pass are counted: the pass needs them. The caching allocator's
+cached but unused blocks are not, and every block is rounded up to a multiple of 512 bytes.
 
 CPU: PyTorch keeps no peak counter for host memory, but its profiler, with ``profile_memory``,
 records every allocation and free that goes through the c10 CPU allocator, with its size. One
