@@ -6,6 +6,7 @@ from __future__ import annotations
 import doctest
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 
@@ -82,3 +83,12 @@ def test_python_api_page_is_a_real_session():
         str(ROOT / "docs" / "python-api.md"), module_relative=False, optionflags=doctest.ELLIPSIS
     )
     assert attempted > 0 and failed == 0
+
+
+def test_readme_links_point_at_files():
+    """The README is read on its own (not built by mkdocs): each relative link names a file."""
+    readme = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", readme)
+    assert targets
+    missing = [t for t in targets if "://" not in t and not (ROOT / t).is_file()]
+    assert not missing, missing
