@@ -7,13 +7,13 @@ from typing import Any
 
 from cnnarch.analysis import conventions
 from cnnarch.analysis.breakdown import LABELS, breakdown
-from cnnarch.analysis.formulas import describe_window, output_sizes
 from cnnarch.analysis.layers import Row, build_rows
 from cnnarch.analysis.liveness import walk
 from cnnarch.analysis.memory import activation_bytes
-from cnnarch.analysis.ops import category, macs, short_name, window
 from cnnarch.analysis.params import attribute_params
 from cnnarch.analysis.receptive_field import ReceptiveFields, receptive_fields
+from cnnarch.ops import category, macs, short_name, window
+from cnnarch.ops.window import describe_window, output_sizes
 from cnnarch.report import Counting, Formula, Layer, Report, Totals, number
 from cnnarch.trace.records import Trace
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from cnnarch.analysis.ops import window
 from cnnarch.calc.networks import Analysed, analyse, size_text, spatial
 from cnnarch.errors import CnnarchError
 from cnnarch.explain.model import Candidate, Comparison, Explanation, Step
 from cnnarch.explain.notation import count, lecture_shape, number, per_axis, plural
+from cnnarch.ops import window
 from cnnarch.report import Report
 
 # -- one layer ---------------------------------------------------------------------------------

@@ -21,8 +21,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from cnnarch.analysis.formulas import output_sizes
-from cnnarch.analysis.ops import Window
 from cnnarch.dsl.errors import DslError
 from cnnarch.dsl.lexer import Token
 from cnnarch.dsl.modules import Concat, Residual
@@ -30,6 +28,7 @@ from cnnarch.dsl.names import Namer
 from cnnarch.dsl.nodes import ConcatNode, LayerNode, Node, Program, ResidualNode
 from cnnarch.errors import CnnarchError
 from cnnarch.inputs import format_shape
+from cnnarch.ops.window import Window, output_sizes
 
 Shape = tuple[int, ...]
 """Per sample: (C, H, W) for images, (F,) for features."""

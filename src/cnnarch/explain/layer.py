@@ -3,7 +3,7 @@
 Every result is the summary's own number (the ``Layer`` of the ``Report``); the working shown
 beside it is written from what the trace recorded for that layer (the convolution's weight
 shape, its groups, the matrix sizes of a dense layer) and is only shown when it gives that very
-number. Shapes come from the report's formulas (``cnnarch/analysis/formulas.py``), receptive
+number. Shapes come from the report's formulas (``cnnarch/ops/window.py``), receptive
 fields from ``cnnarch/analysis/receptive_field.py``.
 """
 
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import prod
 
-from cnnarch.analysis.formulas import format_fraction
 from cnnarch.analysis.layers import Row
 from cnnarch.analysis.receptive_field import AxisRF, ReceptiveFields
 from cnnarch.explain.model import Step
@@ -30,6 +29,7 @@ from cnnarch.explain.notation import (
 )
 from cnnarch.ops import BY_PACKET, Window, category, mac_terms, macs, window
 from cnnarch.ops.matmul import MATRIX_PRODUCT
+from cnnarch.ops.window import format_fraction
 from cnnarch.report import Layer
 from cnnarch.trace.records import OpRecord, TensorInfo, TensorRef, Trace
 
