@@ -92,3 +92,13 @@ def test_readme_links_point_at_files():
     assert targets
     missing = [t for t in targets if "://" not in t and not (ROOT / t).is_file()]
     assert not missing, missing
+
+
+def test_layer_list_page_is_the_parsers_grammar_and_vocabulary():
+    from cnnarch.dsl.layers import LAYERS
+    from cnnarch.dsl.parser import GRAMMAR
+
+    hooks = _hooks()
+    assert GRAMMAR in hooks.layer_list_grammar()
+    rows = [line for line in hooks.layer_list_vocabulary().splitlines() if line.startswith("| `")]
+    assert [row.split("`")[1] for row in rows] == [layer.keyword for layer in LAYERS]

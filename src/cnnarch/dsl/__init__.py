@@ -1,8 +1,8 @@
 """The layer-list language: networks written as ``conv 96 k11 s4 > relu > maxpool k3 s2 > ...``.
 
 ``parse`` (no torch) checks the text and returns a ``Program``; ``build`` turns it into an
-``nn.Sequential`` for an input shape. The grammar and examples are in the README ("The
-layer-list language"); the vocabulary is the table in ``layers.py``.
+``nn.Sequential`` for an input shape. The grammar is ``parser.GRAMMAR``, the vocabulary the
+table in ``layers.py``; the documentation's page "The layer-list language" shows both.
 """
 
 from __future__ import annotations

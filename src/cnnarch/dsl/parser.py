@@ -1,10 +1,5 @@
-"""A recursive-descent parser for the layer-list language (grammar in the README)::
-
-    program  = [ "input" SIZE sep ] sequence
-    sequence = item { sep item }                  sep = ">" or a line break (or both)
-    item     = layer | "residual" "(" sequence [ "|" sequence ] ")"
-             | "concat" "(" sequence { "|" sequence } ")" | "repeat" COUNT "(" sequence ")"
-    layer    = KEYWORD [ value ] { option }       option = WORD | WORD "=" value | key+value (k3)
+"""A recursive-descent parser for the layer-list language, whose grammar is ``GRAMMAR`` (the
+documentation's page on the language shows it from here; the vocabulary is ``layers.LAYERS``).
 
 Options are checked while parsing, so a misspelt option is reported at its token, with what
 was expected. ``repeat`` is expanded here; the builder never sees it.
@@ -26,6 +21,21 @@ MAX_REPEAT = 1000
 MAX_NESTING = 50
 MAX_LAYERS = 10_000
 LAYER_EXPECTED = "a layer (conv, maxpool, relu, fc, ...) or a block (residual, concat, repeat)"
+
+GRAMMAR = """\
+program  = [ "input" SIZE sep ] sequence
+sequence = item { sep item }
+sep      = ">" | line break              (several line breaks count as one; ">" at a line's end
+                                          or start also joins two lines; ";" is a line break)
+item     = layer
+         | "residual" "(" sequence [ "|" sequence ] ")"     body | shortcut (default: identity)
+         | "concat" "(" sequence { "|" sequence } ")"       branches on the same input
+         | "repeat" COUNT "(" sequence ")"                  the sequence COUNT times, in place
+layer    = KEYWORD [ value ] { option }
+option   = WORD | WORD "=" value | key+value                ceil, nobias | k=3, p=same | k3, s2, k1x7
+value    = NUMBER | SIZE | WORD                             64, 0.5, 1e-4 | 3x3 | same, bilinear
+"""
+"""The language in EBNF, written once: ``_Parser`` below follows it rule by rule."""
 
 
 def parse(source: str, origin: str | None = None) -> Program:
