@@ -84,10 +84,42 @@ def ops_table() -> str:
     return "\n".join(lines) + "\n"
 
 
+def layer_list_grammar() -> str:
+    """The layer-list language's grammar, as the parser states it."""
+    from cnnarch.dsl.parser import GRAMMAR
+
+    return f"```text\n{GRAMMAR}```\n"
+
+
+def _option(option) -> str:
+    written = f"{option.name}N" if option.compact else f"{option.name}="
+    required = ", required" if option.required else ""
+    return f"`{written}` {option.help}{required}"
+
+
+def layer_list_vocabulary() -> str:
+    """One row per layer keyword of the layer-list language (``cnnarch.dsl.layers.LAYERS``)."""
+    from cnnarch.dsl.layers import LAYERS
+
+    lines = ["| Layer (aliases) | Value | Options | What |", "|---|---|---|---|"]
+    for layer in LAYERS:
+        name = f"`{layer.keyword}`" + (
+            f" ({', '.join(f'`{a}`' for a in layer.aliases)})" if layer.aliases else ""
+        )
+        value = ""
+        if layer.positional:
+            value = layer.positional.help + (", required" if layer.positional.required else "")
+        options = [_option(o) for o in layer.options] + [f"`{flag}`" for flag in layer.flags]
+        lines.append(f"| {name} | {_cell(value)} | {_cell('; '.join(options))} | {_cell(layer.help)} |")
+    return "\n".join(lines) + "\n"
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
     "catalogue-table": catalogue_table,
     "conventions-table": conventions_table,
     "conventions-rules": conventions_rules,
+    "layer-list-grammar": layer_list_grammar,
+    "layer-list-vocabulary": layer_list_vocabulary,
     "ops-table": ops_table,
 }
 
