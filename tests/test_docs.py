@@ -102,3 +102,9 @@ def test_layer_list_page_is_the_parsers_grammar_and_vocabulary():
     assert GRAMMAR in hooks.layer_list_grammar()
     rows = [line for line in hooks.layer_list_vocabulary().splitlines() if line.startswith("| `")]
     assert [row.split("`")[1] for row in rows] == [layer.keyword for layer in LAYERS]
+
+
+def test_readme_is_a_front_door():
+    """At most ~300 lines: what cnnarch is, the two commands, one example per command, links;
+    everything else lives in docs/."""
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 300
