@@ -11,6 +11,7 @@ import tempfile
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
+import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -61,3 +62,13 @@ def run(*argv: str) -> tuple[int, str, str]:
         except SystemExit as done:
             code = done.code if isinstance(done.code, int) else 1
     return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_network(tmp_path_factory):
+    """No test may reach the network (tests/no_network.py); torch's hub cache is a fresh folder, so
+    a download attempt cannot hide behind a cached file either."""
+    from tests.no_network import network_disabled
+
+    with network_disabled(str(tmp_path_factory.mktemp("torch_home"))):
+        yield

@@ -3,7 +3,7 @@ and every feature are thin layers over it: model source → trace → analyses �
 
 from __future__ import annotations
 
-import copy
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,10 +19,13 @@ from cnnarch.analysis.shape_rules import SHORTCUTS
 from cnnarch.analysis.summary import build_report
 from cnnarch.analysis.training_memory import OPTIMIZER_STATE
 from cnnarch.errors import CnnarchError, ShapeError
-from cnnarch.inputs import format_shape, parse_extra_input, parse_input, split_dtype
+from cnnarch.inputs import format_shape
 from cnnarch.report import Report
 from cnnarch.sources import Source, resolve_text
+from cnnarch.sources.input_shapes import MAX_ELEMENTS, input_specs
+from cnnarch.sources.module_object import from_module
 from cnnarch.sources.python_file import user_frames
+from cnnarch.trace.real import check_fits, estimate_peak
 from cnnarch.trace.records import Trace
 from cnnarch.trace.tracer import TraceFailure, named_modules, trace_module
 
@@ -35,26 +38,8 @@ def resolve(model: str | nn.Module, **options: Any) -> Source:
     catalogue name or anything else a resolver in ``cnnarch.sources`` recognises, or a copy of
     a user's module."""
     if isinstance(model, nn.Module):
-        module = to_meta(copy.deepcopy(model, _lazy_memo(model)))
-        return Source(module, type(model).__name__, None, origin="module")
-    return resolve_text(model, {k: v for k, v in options.items() if v is not None})
-
-
-INPUT_DTYPES = {
-    "int64": torch.int64, "long": torch.int64, "int32": torch.int32, "int": torch.int32,
-    "int16": torch.int16, "int8": torch.int8, "uint8": torch.uint8, "bool": torch.bool,
-}  # fmt: skip
-
-
-def input_dtype(name: str | None, default: torch.dtype) -> torch.dtype:
-    """An input's element type: its own (``16:int64``) or the model's."""
-    if name is None:
-        return default
-    found = INPUT_DTYPES.get(name.lower()) or DTYPES.get(name.lower())
-    if found is None:
-        known = ", ".join([*DTYPES, *INPUT_DTYPES])
-        raise CnnarchError(f"unknown input type {name!r}", f"use one of: {known}")
-    return found
+        return from_module(model)
+    return resolve_text(model, options)
 
 
 def dtype_of(name: str) -> torch.dtype:
@@ -78,49 +63,43 @@ def _own_tensors(named: list[tuple[str, nn.Module]]) -> list[torch.Tensor]:
 def trace_source(
     source: Source,
     input_size: InputSize | list[InputSize] = None,
-    batch: int = 1,
+    batch: int | None = 1,
     dtype: str = "fp32",
     training: bool = False,
+    mode: str = "eval",
 ) -> Trace:
     """One traced forward pass on the meta device: the record every analysis reads.
 
     A list of input sizes feeds a model with several inputs: the first as usual, the others as
-    full per-sample shapes with an optional element type (``16:int64``). ``training=True``
-    traces in training mode with autograd on, recording what autograd saves for the backward
-    pass (for the training-memory analysis)."""
-    if batch < 1:
-        raise CnnarchError(f"--batch {batch} must be at least 1")
-    extras: list[tuple[tuple[int, ...], str | None]] = []
-    if isinstance(input_size, list):
-        if not input_size:
-            input_size = None
-        else:
-            extras = [parse_extra_input(spec) for spec in input_size[1:]]
-            input_size = input_size[0]
-    first_dtype = None
-    if isinstance(input_size, str):
-        input_size, first_dtype = split_dtype(input_size)
-    if isinstance(input_size, tuple):
-        shape = input_size
-    elif source.default_input is None and input_size is None:
-        raise CnnarchError(
-            f"{source.name} has no default input size", "give one with --input, e.g. 3x224x224"
-        )
-    else:
-        shape = parse_input(input_size, source.default_input or (3, 224, 224))
+    full per-sample shapes with an optional element type (``16:int64``, or ``((16,), torch.int64)``
+    in Python). ``batch=None`` adds no batch axis: each shape is the exact tensor shape.
+    ``training=True`` traces in training mode with autograd on, recording what autograd saves
+    for the backward pass (for the training-memory analysis); ``mode="train"`` runs the layers in
+    training mode (a BatchNorm uses the batch's statistics) without autograd."""
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
+        raise CnnarchError(f"--batch {batch} must be a whole number of at least 1")
+    if mode not in ("eval", "train"):
+        raise CnnarchError(f"unknown mode {mode!r}", "use eval or train")
+    train = training or mode == "train"
+    torch_dtype = dtype_of(dtype)
+    specs = input_specs(source, input_size, torch_dtype)
+    shape = specs[0][0]
     if source.build_for is not None:
         source.module = source.build_for(shape)
-    torch_dtype = dtype_of(dtype)
-    specs = [
-        (shape, input_dtype(first_dtype, torch_dtype)),
-        *((s, input_dtype(d, torch_dtype)) for s, d in extras),
-    ]
-    inputs = [torch.empty((batch, *s), device="meta", dtype=d) for s, d in specs]
+    lead = () if batch is None else (batch,)
+    if lead and math.prod(lead + shape) > MAX_ELEMENTS:
+        raise CnnarchError(f"--batch {batch} at input {format_shape(shape)} is too large for any machine")
+    if source.real is not None:
+        return _real_pass(source, specs, lead, torch_dtype, training, train, source.real, [])
+    inputs = [torch.empty((*lead, *s), device="meta", dtype=d) for s, d in specs]
     named = named_modules(source.module)
     own = _own_tensors(named)
     if any(isinstance(t, nn.parameter.UninitializedTensorMixin) for t in own):
         try:
-            _materialize_lazy(source.module, [torch.empty((1, *s), device="meta", dtype=d) for s, d in specs])
+            one = (1,) if lead else ()
+            _materialize_lazy(
+                source.module, [torch.empty((*one, *s), device="meta", dtype=d) for s, d in specs]
+            )
         except TraceFailure as failure:
             raise _explain(failure, source, shape) from failure
         named = named_modules(source.module)
@@ -130,80 +109,70 @@ def trace_source(
     checks = ShapeChecks(source.default_input)
     try:
         try:  # device="meta": tensors the model creates go there (cheaper than torch.device("meta"))
-            return trace_module(
+            trace = trace_module(
                 source.module, inputs, source.name, check=checks, shortcuts=SHORTCUTS,
-                grad=training, train=training, device="meta", functions=conventions.FUNCTIONS_READ,
+                grad=training, train=train, device="meta", functions=conventions.FUNCTIONS_READ,
                 modules=named,
             )  # fmt: skip
         except TraceFailure:  # let PyTorch's own kernels decide (and explain) what failed
             with torch.device("meta"):
-                return trace_module(
-                    source.module, inputs, source.name, check=checks, grad=training, train=training,
+                trace = trace_module(
+                    source.module, inputs, source.name, check=checks, grad=training, train=train,
                     functions=conventions.FUNCTIONS_READ, modules=named,
                 )  # fmt: skip
+        trace.notes.extend(source.notes)
+        return trace
     except TraceFailure as failure:
         if not needs_real_data(failure.error) or source.factory is None:
             raise _explain(failure, source, shape) from failure
         reason = str(failure.error).strip().splitlines()[0].split(". ")[0]
+        seen = failure.tensors
     # An operation whose output shape depends on the data cannot run on the meta device.
+    return _real_pass(source, specs, lead, torch_dtype, training, train, reason, seen)
+
+
+def _real_pass(
+    source: Source,
+    specs: list[tuple[tuple[int, ...], torch.dtype]],
+    lead: tuple[int, ...],
+    torch_dtype: torch.dtype,
+    grad: bool,
+    train: bool,
+    reason: str,
+    seen: list[Any],
+) -> Trace:
+    """The trace of a real CPU forward pass, where the estimated peak memory allows one."""
+    shape = specs[0][0]
+    real_specs = [((*lead, *s), d) for s, d in specs]
+    check_fits(source.name, estimate_peak(source.module, real_specs, seen), reason)
+    factory = source.factory
+    assert factory is not None
     with torch.device("cpu"):
-        module = source.factory().to(torch_dtype)
+        module = factory().to(torch_dtype)
     real = [
-        torch.randn((batch, *s), dtype=d) if d.is_floating_point else torch.zeros((batch, *s), dtype=d)
-        for s, d in specs
+        torch.randn(s, dtype=d) if d.is_floating_point else torch.zeros(s, dtype=d) for s, d in real_specs
     ]
     try:
         trace = trace_module(
-            module, real, source.name, check=checks, grad=training, train=training,
+            module, real, source.name, check=ShapeChecks(source.default_input), grad=grad, train=train,
             functions=conventions.FUNCTIONS_READ,
         )  # fmt: skip
     except TraceFailure as failure:
         raise _explain(failure, source, shape) from failure
+    trace.notes.extend(source.notes)
     trace.notes.append(
-        f"{source.name} cannot run on the meta device ({reason}): analysed with a real CPU forward "
+        f"{source.name}: {reason} (at {format_shape(shape)})"
+        if source.real is not None
+        else f"{source.name} cannot run on the meta device ({reason}): analysed with a real CPU forward "
         f"pass at {format_shape(shape)} instead"
     )
     return trace
 
 
-_META_LIMITS = ("meta tensor", "'meta' backend", "meta backend", "data-dependent", "data dependent", "item()")
-
-
-def _fresh_lazy(value: Any) -> Any:
-    kind = (
-        nn.parameter.UninitializedParameter
-        if isinstance(value, nn.parameter.UninitializedParameter)
-        else nn.parameter.UninitializedBuffer
-    )
-    return kind(value.requires_grad, "meta", value.dtype)
-
-
-def _lazy_memo(module: nn.Module) -> dict[int, Any]:
-    """``copy.deepcopy`` cannot copy an uninitialised buffer: give it fresh ones instead."""
-    return {
-        id(value): _fresh_lazy(value)
-        for owner in module.modules()
-        for table in (owner._parameters, owner._buffers)
-        for value in table.values()
-        if isinstance(value, nn.parameter.UninitializedTensorMixin)
-    }
-
-
-def to_meta(module: nn.Module) -> nn.Module:
-    """Move a module to the meta device; lazy parameters (``nn.LazyLinear``) stay lazy there, so
-    their first forward pass creates them on meta too."""
-    lazy = nn.parameter.UninitializedTensorMixin
-    pending = [
-        (owner, table, name, value)
-        for owner in module.modules()
-        for table in (owner._parameters, owner._buffers)
-        for name, value in table.items()
-        if isinstance(value, lazy)
-    ]
-    module.to("meta")
-    for _owner, table, name, value in pending:
-        table[name] = _fresh_lazy(value)
-    return module
+_META_LIMITS = (
+    "meta tensor", "'meta' backend", "meta backend", "data-dependent", "data dependent", "item()",
+    "expected device meta",  # a tensor the model makes on the CPU meets the meta ones (SSD's anchors)
+)  # fmt: skip
 
 
 def _materialize_lazy(module: nn.Module, inputs: list[torch.Tensor]) -> None:
@@ -273,12 +242,13 @@ def analysis_of(
     model: str | nn.Module | Source,
     input_size: InputSize | list[InputSize] = None,
     *,
-    batch: int = 1,
+    batch: int | None = 1,
     depth: int | None = None,
     dtype: str = "fp32",
     memory: bool = False,
     optimizer: str | None = "adam",
     convention: str = "macs",
+    mode: str = "eval",
     **options: Any,
 ) -> Analysis:
     """Resolve ``model``, trace it once and analyse the trace: the one pipeline every feature
@@ -287,7 +257,7 @@ def analysis_of(
     memory only (no second, training-mode trace)."""
     check_options(dtype, optimizer, convention)
     source = model if isinstance(model, Source) else resolve(model, **options)
-    trace = trace_source(source, input_size, batch, dtype)
+    trace = trace_source(source, input_size, batch, dtype, mode=mode)
     rows, op_row = build_rows(trace, depth)
     rfs = receptive_fields(trace)
     report = build_report(
@@ -310,12 +280,13 @@ def analyze(
     model: str | nn.Module,
     input_size: InputSize | list[InputSize] = None,
     *,
-    batch: int = 1,
+    batch: int | None = 1,
     depth: int | None = None,
     dtype: str = "fp32",
     memory: bool = False,
     optimizer: str | None = "adam",
     convention: str = "macs",
+    mode: str = "eval",
     **options: Any,
 ) -> Report:
     """Trace ``model`` once and return its layer-by-layer report.
@@ -325,9 +296,13 @@ def analyze(
     own keywords (``num_classes``, ``in_channels`` ...). ``memory=True`` adds the memory
     breakdown of inference and of a training step with ``optimizer`` (sgd, momentum, adam;
     None: inference only). ``convention`` (macs, flops, fvcore, thop, ptflops, torchinfo, torch)
-    sets what each layer's ``ops_count`` counts (``analysis/conventions.py``).
+    sets what each layer's ``ops_count`` counts (``analysis/conventions.py``). ``mode="train"``
+    runs the layers in training mode (a BatchNorm normalises with the batch's statistics, as a
+    tool that counts a training forward pass sees it). ``batch=None`` adds no batch axis: each
+    input shape is the exact tensor shape (``[(20, 10), (10, 100)]`` for ``a @ b``); an input may
+    carry its own type: ``[(3, 224, 224), ((16,), torch.int64)]``.
     """
     return analysis_of(
         model, input_size, batch=batch, depth=depth, dtype=dtype, memory=memory,
-        optimizer=optimizer, convention=convention, **options,
+        optimizer=optimizer, convention=convention, mode=mode, **options,
     ).report  # fmt: skip

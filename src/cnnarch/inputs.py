@@ -7,6 +7,8 @@ import re
 from cnnarch.errors import InputSpecError
 
 _SEPARATORS = re.compile(r"\s*[x×X,]\s*")
+_DIGITS = re.compile(r"[0-9]{1,18}")
+"""Plain ASCII digits ("²" and "３" pass ``str.isdigit`` but are no size); 19 digits or more overflow."""
 EXAMPLES = "e.g. 227, 227x227 or 3x227x227"
 
 
@@ -21,7 +23,7 @@ def parse_input(spec: str | int | None, default: tuple[int, ...]) -> tuple[int, 
         return tuple(default)
     text = str(spec).strip()
     parts = _SEPARATORS.split(text) if text else []
-    if not parts or not all(p.isdigit() for p in parts):
+    if not parts or not all(_DIGITS.fullmatch(p) for p in parts):
         raise InputSpecError(
             f"--input {text!r} is not a size: give positive integers separated by 'x', {EXAMPLES}"
         )
@@ -55,7 +57,7 @@ def parse_extra_input(spec: str | int | tuple[int, ...]) -> tuple[tuple[int, ...
         return spec, None
     text, dtype = split_dtype(spec)
     parts = _SEPARATORS.split(text) if text else []
-    if not parts or not all(p.isdigit() and int(p) > 0 for p in parts):
+    if not parts or not all(_DIGITS.fullmatch(p) and int(p) > 0 for p in parts):
         raise InputSpecError(
             f"--input {spec!r} is not a size: give positive integers separated by 'x', "
             "optionally with a type, e.g. 16 or 16:int64"

@@ -253,6 +253,8 @@ class _Propagation:
     def viewed(self, state: State, in_shape, out_shape) -> State | None:
         """Match dimensions by their factors: merging keeps the axes, splitting a merged
         dimension gets them back; splitting one axis itself cannot be followed."""
+        if 0 in in_shape or 0 in out_shape:  # an empty tensor: no position left to follow
+            return None
         factors: list[list] = []
         for size, axes in zip(in_shape, state.layout, strict=True):
             if not axes:

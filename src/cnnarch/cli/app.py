@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 
+import click
 import typer
 
 from cnnarch import __version__
@@ -95,35 +96,22 @@ def register(only: str | None = None) -> None:
     app.registered_groups.sort(key=lambda g: order.index(g.name) if g.name in order else len(order))
 
 
+def _listing_only() -> None:
+    """What ``cnnarch --help`` (or a mistyped command) needs: each command's name and one-line
+    help, from ``COMMANDS``, without importing a command's module."""
+
+    def _not_loaded() -> None:
+        raise AssertionError("a listing entry ran")  # main() registers a named command for real
+
+    for name, (_, short_help) in COMMANDS.items():
+        if name not in _registered:
+            app.command(name, short_help=short_help)(_not_loaded)
+            _registered.add(name)
+
+
 def _command_in(argv: list[str]) -> str | None:
     first = next((a for a in argv if not a.startswith("-")), None)
     return first if first in COMMANDS else None
-
-
-_UNUSED_BY_HELP = {"rich.markdown": "Markdown", "rich.traceback": "Traceback"}
-
-
-def _import_help_renderer() -> None:
-    """Import ``typer.rich_utils`` without the two modules it imports but cnnarch's help never
-    uses: ``rich.markdown`` (markdown-it, for ``rich_markup_mode="markdown"``; cnnarch uses
-    ``"rich"``) and ``rich.traceback`` (pygments, for typer's pretty exceptions, turned off).
-    Empty placeholders stand in while it loads and are removed after, so a later import gets
-    the real modules. About 70 ms of ``cnnarch --help``."""
-    if "typer.rich_utils" in sys.modules:
-        return
-    import types
-
-    placeholders = {}
-    for name, attribute in _UNUSED_BY_HELP.items():
-        if name not in sys.modules:
-            placeholders[name] = sys.modules[name] = types.ModuleType(name)
-            setattr(placeholders[name], attribute, None)
-    try:
-        import typer.rich_utils  # noqa: F401
-    finally:
-        for name, module in placeholders.items():
-            if sys.modules.get(name) is module:
-                del sys.modules[name]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -131,30 +119,60 @@ def main(argv: list[str] | None = None) -> None:
     from cnnarch.cli.console import err
 
     args = sys.argv[1:] if argv is None else argv
-    if not args or "--help" in args or "-h" in args:
-        _import_help_renderer()
-    register(only=_command_in(args))
-    try:
-        app(args=argv)  # usage errors (exit 2), --help and Exit are handled inside
-    except CnnarchError as error:
-        from rich.markup import escape  # user text ("[/x]", a layer list) is not markup
+    command = _command_in(args)
+    if command is None:
+        _listing_only()
+    else:
+        register(only=command)
+    from cnnarch.cli import exits
 
-        hint = f" ({error.hint})" if error.hint else ""
+    if argv is None:  # the real process, not a test calling main()
+        exits.die_quietly_on_broken_pipe()
+    from rich.markup import escape  # user text ("[/x]", a layer list) is never markup
+
+    def fail(message: str, code: int = 2) -> None:
+        err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, highlight=False, markup=True)
+        sys.exit(code)
+
+    if exits.stdout_closed():
+        fail("cannot write the output: stdout is closed (give it a file or a pipe)")
+    try:
+        code = app(args=argv, standalone_mode=False)  # --help and Exit return their exit code
+        exits.flush_stdout()
+    except click.exceptions.NoArgsIsHelpError as usage:
+        usage.show()
+        sys.exit(usage.exit_code)
+    except click.UsageError as usage:
+        fail(exits.usage_line(usage), usage.exit_code)
+    except click.ClickException as problem:
+        fail(problem.format_message(), problem.exit_code)
+    except click.Abort:
+        fail("aborted", 1)
+    except CnnarchError as error:
         if error.details:
             err.print(escape(error.details.rstrip()), style="dim", soft_wrap=True, highlight=False)
-        err.print(
-            f"[bold red]error:[/] {escape(error.message + hint)}",
-            soft_wrap=True,
-            highlight=False,
-            markup=True,
-        )
-        sys.exit(error.exit_code)
+        fail(error.message + (f" ({error.hint})" if error.hint else ""), error.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except OSError as failed:
+        message = exits.output_failure(failed)
+        if message is None or os.environ.get("CNNARCH_DEBUG"):
+            _bug(failed)
+        exits.silence_stdout()
+        fail(message)
     except Exception as bug:  # a bug in cnnarch, not the user's fault
-        if os.environ.get("CNNARCH_DEBUG"):
-            raise
-        err.print(f"[bold red]internal error:[/] {type(bug).__name__}: {bug}", soft_wrap=True, markup=True)
-        err.print("run again with CNNARCH_DEBUG=1 for the traceback, and please report it", soft_wrap=True)
-        sys.exit(1)
+        _bug(bug)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _bug(bug: BaseException) -> None:
+    from rich.markup import escape
+
+    from cnnarch.cli.console import err
+
+    if os.environ.get("CNNARCH_DEBUG"):
+        raise bug
+    err.print(f"[bold red]internal error:[/] {escape(f'{type(bug).__name__}: {bug}')}", soft_wrap=True)
+    err.print("run again with CNNARCH_DEBUG=1 for the traceback, and please report it", soft_wrap=True)
+    sys.exit(1)

@@ -15,6 +15,8 @@ from cnnarch.errors import CnnarchError
 
 
 def _width(stream) -> int | None:  # type: ignore[no-untyped-def]
+    if stream is None:  # a closed stdout (``>&-``): main() says so in one line
+        return 200
     if stream.isatty() or os.environ.get("COLUMNS"):
         return None
     return 200

@@ -12,12 +12,13 @@ from typing import Any
 
 from cnnarch.sources.base import Source
 
-RESOLVERS: list[str] = [
-    "cnnarch.sources.catalogue:resolve",
-    "cnnarch.sources.hub:resolve",
-    "cnnarch.sources.python_file:resolve",
-    "cnnarch.sources.layer_list:resolve",
-]
+RESOLVERS: dict[str, str] = {
+    "cnnarch.sources.catalogue:resolve": "a catalogue name (see 'cnnarch list')",
+    "cnnarch.sources.hub:resolve": "torchvision:NAME, timm:NAME",
+    "cnnarch.sources.python_file:resolve": "path/to/file.py:Class",
+    "cnnarch.sources.layer_list:resolve": 'a layer list ("conv 96 k11 s4 > relu > fc 10") or layer-list file',
+}
+"""Resolver (``module:function``, asked in this order) → how a user names such a model (for help)."""
 
 
 def resolve_text(text: str, options: dict[str, Any]) -> Source:
@@ -31,4 +32,24 @@ def resolve_text(text: str, options: dict[str, Any]) -> Source:
     raise AssertionError("unreachable")
 
 
-__all__ = ["RESOLVERS", "Source", "resolve_text"]
+def check_name(text: str) -> None:
+    """Fail on a model name no source knows, without building anything or running a user's file:
+    ``compare file.py:Net resnt50`` reports the typo before the file runs."""
+    from cnnarch.catalogue import get_spec, is_known
+    from cnnarch.sources import hub, layer_list, python_file
+
+    if is_known(text) or layer_list.claims(text) or hub.check_name(text):
+        return
+    match = python_file._PATTERN.match(text.strip())
+    if match is not None:
+        from pathlib import Path
+
+        from cnnarch.errors import CnnarchError
+
+        if not Path(match["path"]).expanduser().is_file():
+            raise CnnarchError(f"no such file: {match['path']}", "give path/to/file.py:ClassOrFactory")
+        return
+    get_spec(text)  # raises the unknown-name error with the nearest catalogue name
+
+
+__all__ = ["RESOLVERS", "Source", "check_name", "resolve_text"]

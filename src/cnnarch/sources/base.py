@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,3 +31,10 @@ class Source:
     build_for: Callable[[tuple[int, ...]], nn.Module] | None = None
     """Rebuilds the module for a per-sample input shape before a trace (a layer list infers its
     channel and feature counts from the input); None: the module fits any input."""
+    real: str | None = None
+    """Why this module is traced with a real CPU forward pass from the start (a TorchScript
+    module cannot move to the meta device); None: it is traced on the meta device."""
+    notes: list[str] = field(default_factory=list)
+    """What was done to build it (shown with the report's notes)."""
+    extra_inputs: list[tuple[int, ...]] = field(default_factory=list)
+    """Default per-sample shapes of further inputs (an optical-flow model takes two images)."""

@@ -78,11 +78,19 @@ _IGNORED = {"prim.device", "aten.size", "aten.stride", "aten.dim", "aten.numel",
 class TraceFailure(Exception):
     """The model raised while being traced; carries where it happened."""
 
-    def __init__(self, error: BaseException, call: ModuleCall | None, op: str | None) -> None:
+    def __init__(
+        self,
+        error: BaseException,
+        call: ModuleCall | None,
+        op: str | None,
+        tensors: list[TensorInfo] | None = None,
+    ) -> None:
         super().__init__(str(error))
         self.error = error
         self.call = call
         self.op = op
+        self.tensors = tensors or []
+        """What the trace had recorded before it failed (for an estimate of a real pass's memory)."""
 
 
 _DTYPES: dict[torch.dtype, tuple[str, int]] = {}
@@ -588,11 +596,11 @@ def trace_module(
         stack.enter_context(_FunctionMode(builder, device, functions))
         try:
             out = model(*inputs)
-        except (TraceFailure, CnnarchError):
+        except (TraceFailure, CnnarchError, KeyboardInterrupt):
             raise
-        except Exception as error:
+        except BaseException as error:  # the model's own code may also sys.exit() or raise GeneratorExit
             call = builder.calls[builder.stack[-1]] if builder.stack else None
             last = builder.ops[-1].target if builder.ops else None
-            raise TraceFailure(error, call, last) from error
+            raise TraceFailure(error, call, last, builder.tensors) from error
     dtype = str(inputs[0].dtype).removeprefix("torch.") if inputs else "float32"
     return builder.finish(out, [tuple(t.shape) for t in inputs], dtype)
