@@ -63,6 +63,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "Exam-style worked answers for each layer: formula, numbers substituted, result."),
     "calc": ("cnnarch.cli.calc_cmd:app",
              "One computation, worked: conv, pool, tconv, fc, rf, stack, factorize, bottleneck, gap."),
+    "quiz": ("cnnarch.cli.quiz_cmd:quiz",
+             "Exam questions with an answer key, worked; --interactive asks them one at a time."),
     "bench": ("cnnarch.cli.bench_cmd:bench",
               "Forward-pass latency on CPU or CUDA: statistics, throughput, a roofline view."),
     "flops": ("cnnarch.cli.flops_cmd:flops",
