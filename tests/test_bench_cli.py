@@ -42,6 +42,7 @@ def test_json_carries_the_environment_and_settings(lenet_json):
     assert env["torch"] == torch.__version__ and env["device"] == "cpu" and env["dtype"] == "fp32"
     settings = lenet_json["settings"]
     assert settings["batches"] == [1, 2] and settings["iters"] == 3 and settings["warmup"] == 1
+    assert settings["warmup_time"] == 0
     assert "cast" in settings["precision"] and settings["timer"] == "time.perf_counter_ns"
     cal = lenet_json["calibration"]
     assert cal["ridge_point"] == pytest.approx(cal["peak_flops"] / cal["bandwidth"])

@@ -9,10 +9,11 @@ import pytest
 import torch
 from torch import nn
 
-from cnnarch.bench import calibration, gpu_state, runner
+from cnnarch.api import analyze, resolve
+from cnnarch.bench import calibration, gpu_state, memory, runner
 from cnnarch.bench.device import is_out_of_memory
 from cnnarch.bench.memory import Relative
-from cnnarch.bench.results import OK, OUT_OF_MEMORY
+from cnnarch.bench.results import OK, OUT_OF_MEMORY, BenchRow, Calibration
 from cnnarch.bench.timers import IN_FLIGHT, LAUNCH_BOUND_RATIO, MIN_SAMPLES, Budget, launch_bound, time_events
 from cnnarch.errors import CnnarchError
 
@@ -226,6 +227,45 @@ def test_memory_is_counted_above_the_baseline():
     allocator.free(1_000_000)
     assert counters.peak() == 254_096 + 1_000_000 + 8 * 2**20
     assert counters.baseline == 32 * 2**20
+
+
+def test_the_gpu_path_fills_its_row_from_events_launch_times_and_counters(monkeypatch):
+    """``_measure`` on the CPU with the CUDA event timer, the allocator and the NVML readings
+    replaced by stand-ins: the latency is GPU time, the launch times sit beside it and decide
+    launch-bound, memory is counted above the baseline, warm-up and timing get their budgets."""
+    allocator = FakeAllocator()
+    allocator.allocate(32 * 2**20)  # the cuBLAS workspace, before the model
+    counters = Relative(allocator)
+    allocator.allocate(300_000)  # the model's weights and input
+    budgets: list[Budget] = []
+
+    def simulated_time_cuda(fn, budget, device):  # type: ignore[no-untyped-def]
+        budgets.append(budget)
+        allocator.allocate(2_000_000)  # what a pass allocates and frees
+        allocator.free(2_000_000)
+        return run_simulated(SimulatedGpu(host_ns=1_000_000, gpu_ns=50_000), budget)
+
+    monkeypatch.setattr(runner, "time_cuda", simulated_time_cuda)
+    monkeypatch.setattr(runner, "gpu_state", lambda device: {"sm_clock_mhz": 1980})
+    report = analyze("lenet5", batch=2)
+    model = resolve("lenet5").factory().eval()
+    row = BenchRow("lenet5", 2, report.input_shape)
+    settings = runner.BenchSettings(device="cpu", warmup=2, warmup_time=1.0, iters=10)
+    cal = Calibration("cuda:0", "fp32", 1, 1e12, 8192, 1e11, 1, 0.1)
+    silent = runner._Silent()
+    runner._measure(
+        row, model, model, report, settings, torch.device("cpu"), torch.float32, cal, silent, counters
+    )
+    assert budgets == [Budget(min_time=1.0, min_samples=2), Budget(iters=10, min_time=1.0)]
+    # the GPU waits for each 1 ms launch and runs 50 µs: a pass takes the launch period on the GPU
+    assert (
+        row.stats.n == 10 and row.stats.median == pytest.approx(1.0) and row.stats.max == pytest.approx(1.05)
+    )
+    assert row.host_median_ms == pytest.approx(1.0) and row.launch_bound is True and row.bound == "launch"
+    assert row.resident_bytes == 300_000 and row.peak_memory_bytes == 2_300_000
+    assert row.memory_baseline_bytes == 32 * 2**20 and row.memory_method == memory.CUDA_METHOD
+    assert row.device_state == {"sm_clock_mhz": 1980}
+    assert row.roofline.achieved_flops == pytest.approx(report.totals.flops / 1.0e-3)
 
 
 # Compilation afresh per batch size ---------------------------------------------------------------

@@ -82,3 +82,42 @@ def test_the_load_average_is_shown_and_a_busy_machine_said_so():
     run.environment["load_average"] = [1.7, 1.0, 1.0]
     line = "Load average 1.70 (1 min) on 2 CPUs as the run started: other processes share the cores"
     assert line in render.footer_lines(run)
+
+
+def launch_bound_run() -> BenchRun:
+    run = make_run()
+    fast = run.rows[0]
+    fast.host_samples_ms, fast.host_median_ms, fast.launch_bound = [0.98, 0.97, 0.99, 0.98], 0.98, True
+    fast.memory_baseline_bytes, fast.resident_bytes, fast.peak_memory_bytes = 33_554_432, 254_464, 1_310_720
+    fast.device_state = {"sm_clock_mhz": 1980, "power_mw": 412_000}
+    run.settings = {
+        **SETTINGS,
+        "warmup_time": 1.0,
+        "tf32": "PyTorch's defaults: fp32 convolutions may use TF32",
+    }
+    return run
+
+
+def test_a_launch_bound_row_says_launch_and_the_footer_says_why():
+    console = Console(record=True, width=220, file=io.StringIO())
+    render.print_table(launch_bound_run(), console)
+    text = console.export_text()
+    row = next(line for line in text.splitlines() if "resnet50 │     1 │" in line)
+    assert "launch" in row and "compute" not in row
+    assert "the GPU waited for the host" in text and "resnet50 batch 1 (0.980 ms host)" in text
+    assert "at least 3 warm-up iterations and 1.0 s" in text
+    assert "TF32: PyTorch's defaults" in text
+    assert "Peak mem: above the 32.00 MiB allocated before each model was built" in text
+
+
+def test_json_and_csv_carry_launch_times_baseline_and_gpu_state():
+    data = json.loads(render.to_json(launch_bound_run()))
+    fast = data["results"][0]
+    assert fast["bound"] == "launch" and fast["roofline_bound"] == "compute" and fast["launch_bound"] is True
+    assert fast["host_median_ms"] == 0.98 and fast["host_samples_ms"] == [0.98, 0.97, 0.99, 0.98]
+    assert fast["memory_baseline_bytes"] == 33_554_432 and fast["device_state"]["sm_clock_mhz"] == 1980
+    assert set(data["conventions"]) >= {"launch_bound", "memory", "latency"}
+    rows = list(csv.DictReader(io.StringIO(render.to_csv(launch_bound_run()))))
+    assert rows[0]["bound"] == "launch" and rows[0]["launch_bound"] == "True"
+    assert rows[0]["host_median_ms"] == "0.98" and rows[0]["memory_baseline_bytes"] == "33554432"
+    assert rows[1]["launch_bound"] == "" and rows[1]["host_median_ms"] == ""

@@ -411,6 +411,9 @@ def _measure(
     observer: Observer,
     counters: memory.Relative | None = None,
 ) -> None:
+    """Time one batch size and fill ``row``. ``counters`` (the CUDA allocator's, relative to the
+    baseline) is what makes this the GPU path: event timing, launch times, GPU state; None on a
+    CPU."""
     x = torch.randn(report.input_shape, device=device, dtype=dtype)
     if settings.channels_last and x.dim() == 4:
         x = x.contiguous(memory_format=torch.channels_last)
@@ -418,7 +421,6 @@ def _measure(
     def forward() -> object:
         return runnable(x)
 
-    cuda = device.type == "cuda"
     warmup = Budget(min_time=settings.warmup_seconds(device), min_samples=settings.warmup)
     budget = Budget(settings.iters, settings.min_time)
     host: list[int] = []
@@ -427,13 +429,12 @@ def _measure(
             observer.phase(row.model, row.batch, "compiling")
             row.compile_seconds = _compile_first_call(forward, device)
         observer.phase(row.model, row.batch, "warm-up")
-        if cuda:
-            time_cuda(forward, warmup, device)
-        else:
+        if counters is None:
             time_cpu(forward, warmup)
+        else:
+            time_cuda(forward, warmup, device)
         observer.phase(row.model, row.batch, "timing")
-        if cuda:
-            assert counters is not None
+        if counters is not None:
             row.resident_bytes = counters.resident()
             counters.start_peak()
             timings = time_cuda(forward, budget, device)
