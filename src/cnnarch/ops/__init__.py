@@ -31,7 +31,10 @@ The formulas on plain numbers, for answers without a trace (``cnnarch calc``):
   ``adaptive_bounds``; 1-D, 2-D and 3-D alike (axes L; H, W; D, H, W);
 - ``cnnarch.ops.receptive``: ``AxisRF(size, jump, start)``, ``window_axis(rf, w, i)``,
   ``collapse_axis``, ``adaptive_axis``, ``resample_axis``, ``stack(windows)``;
-- parameters of a window layer: ``kernel positions · C_in/groups · C_out (+ C_out bias)``.
+- ``cnnarch.ops.convolution``: ``parameters(kernel, c_in, c_out, groups, bias)`` and
+  ``multiply_accumulates(positions, kernel, c_in, c_out, groups, batch)``;
+  ``cnnarch.ops.matmul``: ``dense_parameters``, ``dense_macs``. The records' ``macs`` read a
+  traced op's shapes and call these.
 
 Adding an op: add an ``OpFamily`` to the module of its kind (``register(OpFamily(...))``) with
 its packets and the fields that apply, and test it; nothing else changes (see

@@ -37,13 +37,41 @@ def _window(op: OpRecord, tensors: Tensors) -> Window:
     )
 
 
+# -- the formulas, on plain numbers (``cnnarch calc`` uses them without a trace) -------------
+
+Sizes = tuple[int, ...]
+
+
+def parameters(kernel: Sizes, c_in: int, c_out: int, groups: int = 1, bias: bool = True) -> int:
+    """Kernel positions · C_in/groups · C_out weights, plus C_out biases (also transposed)."""
+    return prod(kernel) * (c_in // groups) * c_out + (c_out if bias else 0)
+
+
+def multiply_accumulates(
+    positions: Sizes,
+    kernel: Sizes,
+    c_in: int,
+    c_out: int,
+    groups: int = 1,
+    batch: int = 1,
+) -> int:
+    """batch · positions · kernel positions · C_in/groups · C_out, where ``positions`` are the
+    output's for a normal and the input's for a transposed convolution."""
+    return batch * prod(positions) * prod(kernel) * (c_in // groups) * c_out
+
+
+# -- the record's reading of a traced op ---------------------------------------------------------
+
+
 def _macs(op: OpRecord, tensors: Tensors) -> int:
     a = op.args
     x = tensors.tensor(a["input"]).shape
     w = tensors.tensor(a["weight"]).shape
-    transposed = _transposed(a)
-    positions = prod((x if transposed else tensors.tensor(op.outputs[0]).shape)[2:])
-    return x[0] * positions * prod(w)
+    groups = int(a.get("groups", 1) or 1)
+    if _transposed(a):  # weight [C_in, C_out/g, *k]; each input position scatters the kernel
+        return multiply_accumulates(x[2:], w[2:], w[0], w[1] * groups, groups, x[0])
+    out = tensors.tensor(op.outputs[0]).shape  # weight [C_out, C_in/g, *k]
+    return multiply_accumulates(out[2:], w[2:], w[1] * groups, w[0], groups, x[0])
 
 
 def _bias(op: OpRecord, tensors: Tensors) -> int:

@@ -25,11 +25,21 @@ def _bias(op: OpRecord, tensors: Tensors) -> int:
     return tensors.tensor(op.outputs[0]).numel
 
 
+def dense_parameters(n_in: int, n_out: int, bias: bool = True) -> int:
+    """A dense layer's N_in·N_out weights plus N_out biases (plain numbers, for ``calc``)."""
+    return n_in * n_out + (n_out if bias else 0)
+
+
+def dense_macs(n_in: int, n_out: int, batch: int = 1) -> int:
+    """N · N_in · N_out: one multiply-accumulate per weight per sample."""
+    return batch * n_in * n_out
+
+
 def _mm_macs(op: OpRecord, tensors: Tensors) -> int:
     a = op.args
     m1 = _shape(tensors, a["mat1" if "mat1" in a else "self"])
     m2 = _shape(tensors, a["mat2"])
-    return m1[0] * m1[1] * m2[1]
+    return dense_macs(m1[1], m2[1], m1[0])
 
 
 def _mm_terms(op: OpRecord, tensors: Tensors) -> list[Term]:
