@@ -11,9 +11,12 @@ entry to count it takes about a minute, and the docs test only needs the page to
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 from collections.abc import Callable
+from pkgutil import resolve_name
 
 from mkdocs.exceptions import PluginError
 
@@ -114,12 +117,52 @@ def layer_list_vocabulary() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _help(*argv: str) -> str:
+    """``cnnarch ARGV --help`` as a terminal 100 columns wide shows it (in this process: fast)."""
+    from cnnarch.cli.app import main
+
+    out = io.StringIO()
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"  # typer's help console reads the width when it is made
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            main([*argv, "--help"])
+    except SystemExit as done:
+        if done.code not in (0, None):
+            raise PluginError(f"cnnarch {' '.join(argv)} --help failed: {out.getvalue().strip()}") from None
+    finally:
+        if saved is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = saved
+    text = "\n".join(line.rstrip() for line in out.getvalue().strip("\n").splitlines())
+    return re.sub(r"^( *Usage: ).*?cnnarch\b", r"\1cnnarch", text, flags=re.MULTILINE)  # not "python -m ..."
+
+
+def cli_reference() -> str:
+    """Every command's ``--help`` (and every subcommand's), from the commands themselves."""
+    import typer
+
+    from cnnarch.cli.app import COMMANDS
+
+    parts = []
+    for name, (target, _) in COMMANDS.items():
+        parts.append(f"## `cnnarch {name}`\n\n```text\n{_help(name)}\n```")
+        command = resolve_name(target)
+        if isinstance(command, typer.Typer):
+            for sub in command.registered_commands:
+                sub_name = sub.name or sub.callback.__name__.replace("_", "-")
+                parts.append(f"### `cnnarch {name} {sub_name}`\n\n```text\n{_help(name, sub_name)}\n```")
+    return "\n\n".join(parts) + "\n"
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
     "catalogue-table": catalogue_table,
     "conventions-table": conventions_table,
     "conventions-rules": conventions_rules,
     "layer-list-grammar": layer_list_grammar,
     "layer-list-vocabulary": layer_list_vocabulary,
+    "cli-reference": cli_reference,
     "ops-table": ops_table,
 }
 

@@ -108,3 +108,12 @@ def test_readme_is_a_front_door():
     """At most ~300 lines: what cnnarch is, the two commands, one example per command, links;
     everything else lives in docs/."""
     assert len((ROOT / "README.md").read_text().splitlines()) <= 300
+
+
+def test_reference_page_shows_every_commands_help():
+    from cnnarch.cli.app import COMMANDS
+
+    reference = _hooks().cli_reference()
+    for name in COMMANDS:
+        assert f"## `cnnarch {name}`" in reference
+        assert f"Usage: cnnarch {name} [OPTIONS]" in reference
