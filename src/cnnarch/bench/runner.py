@@ -354,13 +354,17 @@ def _bench_model(
 def _prime_blas(device: torch.device, dtype: torch.dtype) -> None:
     """Let cuBLAS and cuBLASLt take their workspaces on this stream before the memory baseline
     is read: each is allocated at its library's first product and then held for the process's
-    life (32 MiB on Hopper), so it is not the model's memory."""
-    with torch.inference_mode():
-        a = torch.ones(64, 64, device=device, dtype=dtype)
-        torch.mm(a, a)  # cuBLAS
-        torch.nn.functional.linear(a, a, a[0])  # addmm with a bias: cuBLASLt's epilogue
-        del a
-    synchronize(device)
+    life (32 MiB on Hopper), so it is not the model's memory. Best effort: a dtype the GPU cannot
+    multiply fails here and again, reported in its rows, when the model runs."""
+    try:
+        with torch.inference_mode():
+            a = torch.ones(64, 64, device=device, dtype=dtype)
+            torch.mm(a, a)  # cuBLAS
+            torch.nn.functional.linear(a, a, a[0])  # addmm with a bias: cuBLASLt's epilogue
+            del a
+        synchronize(device)
+    except RuntimeError:
+        pass
 
 
 class CompileFailed(RuntimeError):

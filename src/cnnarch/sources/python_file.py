@@ -77,8 +77,7 @@ def resolve(text: str, options: dict[str, Any]) -> Source | None:
         raise CnnarchError(f"{path.name} has no {name!r}", hint)
     kwargs = {k: v for k, v in options.items() if v is not None}
     label = f"{path.stem}:{name}"
-    fresh = isinstance(target, type)
-    """A class builds a new object on each call; anything else may be the user's own object."""
+    fresh = isinstance(target, type)  # a class builds a new object; anything else may be the user's
 
     def build() -> nn.Module:
         try:
