@@ -10,7 +10,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from cnnarch.ops import convolution, matmul
-from cnnarch.ops.window import Window, output_length
+from cnnarch.ops.window import Window, adaptive_bounds, output_length
 
 CONV = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}
 TCONV = {1: nn.ConvTranspose1d, 2: nn.ConvTranspose2d, 3: nn.ConvTranspose3d}
@@ -59,3 +59,14 @@ def test_dense_formulas_equal_pytorch(n_in, n_out, batch, bias):
             layer(torch.empty(batch, n_in))
     assert matmul.dense_parameters(n_in, n_out, bias) == sum(p.numel() for p in layer.parameters())
     assert matmul.dense_macs(n_in, n_out, batch) == counter.get_total_flops() // 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 40), o=st.integers(1, 40))
+def test_adaptive_windows_are_the_ones_pytorch_reads(n, o):
+    x = torch.ones(1, 1, n, dtype=torch.float64, requires_grad=True)
+    y = nn.AdaptiveAvgPool1d(o)(x)
+    for i in range(o):
+        (grad,) = torch.autograd.grad(y[0, 0, i], x, retain_graph=True)
+        read = torch.nonzero(grad[0, 0]).flatten()
+        assert adaptive_bounds(n, o, i) == (int(read.min()), int(read.max()) + 1)

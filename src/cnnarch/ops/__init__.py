@@ -15,7 +15,9 @@ The record, ``OpFamily`` (``cnnarch.ops.record``)::
     mac_terms(op, t)  the worked factors of macs: [("H_out", 55), ("F", 11), ...]
     check(op, t)      a Mismatch when the input cannot fit the op (channels, dense features)
     refine(op)        a more specific record from the arguments (transposed convolution)
-    meta              shape shortcuts by overload, bound to the trace by ``cnnarch.ops.aten``
+    meta              shape shortcuts by overload (``convolution.default``): the output on the
+                      meta device, or NotImplemented; ``cnnarch.ops.aten.SHORTCUTS`` collects
+                      them for the tracer, and they import torch only when they run
 
 ``op`` is a traced ``OpRecord`` and ``t`` the ``Trace`` (anything with ``tensor(ref)``).
 Lookups: ``family_of(op)``, ``BY_PACKET[packet]``, ``FAMILIES[name]``, ``category(op)``,
@@ -30,7 +32,7 @@ The formulas on plain numbers, for answers without a trace (``cnnarch calc``):
   ``(227 − 11 + 2·0)/4 + 1 = 55``), ``output_sizes``, ``describe_window``,
   ``adaptive_bounds``; 1-D, 2-D and 3-D alike (axes L; H, W; D, H, W);
 - ``cnnarch.ops.receptive``: ``AxisRF(size, jump, start)``, ``window_axis(rf, w, i)``,
-  ``collapse_axis``, ``adaptive_axis``, ``resample_axis``, ``stack(windows)``;
+  ``collapse_axis``, ``adaptive_axis``, ``resample_axis``, ``resample_ratio``;
 - ``cnnarch.ops.convolution``: ``parameters(kernel, c_in, c_out, groups, bias)`` and
   ``multiply_accumulates(positions, kernel, c_in, c_out, groups, batch)``;
   ``cnnarch.ops.matmul``: ``dense_parameters``, ``dense_macs``. The records' ``macs`` read a

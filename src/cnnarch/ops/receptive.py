@@ -13,11 +13,10 @@ The propagation through a whole graph (layouts, merges, views) is
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from cnnarch.ops.window import Window
+from cnnarch.ops.window import Window, adaptive_bounds
 
 
 @dataclass(frozen=True)
@@ -63,8 +62,8 @@ def adaptive_axis(a: AxisRF, n: int, o: int) -> tuple[AxisRF, bool]:
         k = n // o
         return AxisRF(a.size + (k - 1) * a.jump, a.jump * k, a.start + Fraction(k - 1, 2) * a.jump), True
     # windows of varying size: report the largest, and the mean stride
-    widest = max(math.ceil((i + 1) * n / o) - (i * n) // o for i in range(o))
-    first = math.ceil(n / o)
+    widest = max(end - start for start, end in (adaptive_bounds(n, o, i) for i in range(o)))
+    first = adaptive_bounds(n, o, 0)[1]
     return (
         AxisRF(
             a.size + (widest - 1) * a.jump, a.jump * Fraction(n, o), a.start + Fraction(first - 1, 2) * a.jump
@@ -93,13 +92,3 @@ def resample_axis(a: AxisRF, ratio: Fraction, interpolates: bool, align_corners:
         return AxisRF(a.size + 2 * a.jump, a.jump * ratio, a.start + centre * a.jump)
     slack = max(Fraction(0), 1 - ratio)  # a copy repeats each pixel 1/ratio times
     return AxisRF(a.size + slack * a.jump, a.jump * ratio, a.start + centre * a.jump)
-
-
-def stack(windows: list[Window]) -> list[AxisRF]:
-    """The receptive field after a chain of windows, per axis, starting from one pixel: what
-    ``cnnarch calc`` asks of a layer list without tracing it."""
-    n = windows[0].spatial if windows else 0
-    rf = [IDENTITY] * n
-    for w in windows:
-        rf = [window_axis(a, w, i)[0] for i, a in enumerate(rf)]
-    return rf
