@@ -136,7 +136,8 @@ def _help(*argv: str) -> str:
         else:
             os.environ["COLUMNS"] = saved
     text = "\n".join(line.rstrip() for line in out.getvalue().strip("\n").splitlines())
-    return re.sub(r"^( *Usage: ).*?cnnarch\b", r"\1cnnarch", text, flags=re.MULTILINE)  # not "python -m ..."
+    usage = re.compile(rf"^( *Usage: ).*?(?= {re.escape(' '.join(argv))}\b)", flags=re.MULTILINE)
+    return usage.sub(r"\1cnnarch", text)  # click names the running program: "python -m mkdocs", "pytest"
 
 
 def cli_reference() -> str:
