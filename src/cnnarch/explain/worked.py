@@ -31,16 +31,21 @@ def explain_model(
     *,
     batch: int = 1,
     layers: str | None = None,
+    verbose: bool = False,
     **options: Any,
 ) -> Explanation:
     """Analyse ``model`` as ``cnnarch.analyze`` does and explain every layer (or those selected)."""
     from cnnarch.api import analysis_of
 
-    return explain(analysis_of(model, input_size, batch=batch, **options), layers)
+    return explain(analysis_of(model, input_size, batch=batch, **options), layers, verbose=verbose)
 
 
-def explain(analysis: Analysis, layers: str | None = None, program: str | None = None) -> Explanation:
-    """Worked answers for the layers ``layers`` selects (all by default), with totals."""
+def explain(
+    analysis: Analysis, layers: str | None = None, program: str | None = None, verbose: bool = False
+) -> Explanation:
+    """Worked answers for the layers ``layers`` selects (all by default), with totals: the whole
+    network's for the whole network; for a selection, the sums of the selected layers (the whole
+    network's too with ``verbose``: nobody asked for them)."""
     report, trace, rows, op_row = analysis.report, analysis.trace, analysis.rows, analysis.op_row
     if analysis.depth is not None:
         raise ValueError("explain needs an analysis built without depth: one row per layer")
@@ -50,7 +55,7 @@ def explain(analysis: Analysis, layers: str | None = None, program: str | None =
         for row in rows
     ]
     names = [layer.name for layer in report.layers]
-    chosen = select(names, layers)
+    chosen = select(names, layers, [layer.type for layer in report.layers])
     all_blocks = find_blocks(sources)
     headings = _headings([b for b in all_blocks if b.disjoint], report)
     merge_notes = {b.merge: _merge_notes(b, report, sources[b.merge]) for b in all_blocks}
@@ -81,7 +86,7 @@ def explain(analysis: Analysis, layers: str | None = None, program: str | None =
         model=report.model,
         input_shape=report.input_shape,
         parts=parts,
-        totals=_totals(report, chosen),
+        totals=_totals(report, chosen, verbose),
         notes=_notes(report),
         program=program,
     )
@@ -150,10 +155,12 @@ def _sum_step(question: str, values: list[int], total: int, notes: list[str]) ->
     return Step(question, count(total), None, sub, total, notes)
 
 
-def _totals(report: Report, chosen: list[int]) -> list[Step]:
+def _totals(report: Report, chosen: list[int], verbose: bool = False) -> list[Step]:
     t = report.totals
     steps = []
     if len(chosen) < len(report.layers):
+        if len(chosen) == 1 and not verbose:
+            return []  # one layer: its answer is all that was asked
         picked = [report.layers[i] for i in chosen]
         steps.append(
             _sum_step(
@@ -168,6 +175,8 @@ def _totals(report: Report, chosen: list[int]) -> list[Step]:
                 "MACs of the selected layers?", [x.macs for x in picked], sum(x.macs for x in picked), []
             )
         )
+        if not verbose:
+            return steps
     param_notes = [f"{count(t.trainable_params)} trainable, {count(t.frozen_params)} frozen"]
     if t.unused_params:
         param_notes.append(
