@@ -45,6 +45,9 @@ def explain(
         int | None,
         typer.Option("--in-channels", min=1, help="Input channels, where the model takes it."),
     ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="With --layers: the whole network's totals too.")
+    ] = False,
 ) -> None:
     """Write the worked answer for each layer, as an exam asks it: output shape, parameters, MACs
     and receptive field, each with its formula, the numbers substituted and the result (shapes
@@ -67,7 +70,7 @@ def explain(
     from cnnarch.render import explain as render
 
     options = {"num_classes": num_classes, "in_channels": in_channels}
-    explanation = explain_model(model, input, batch=batch, layers=layers, **options)
+    explanation = explain_model(model, input, batch=batch, layers=layers, verbose=verbose, **options)
     if fmt is ExplainFormat.markdown:
         write(render.to_markdown(explanation))
     elif fmt is ExplainFormat.json:
