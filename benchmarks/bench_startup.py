@@ -1,4 +1,5 @@
-"""``cnnarch --help`` and ``cnnarch list`` must start fast: they never import torch.
+"""``cnnarch --help``, ``cnnarch list`` and every ``cnnarch calc`` must start fast: they never
+import torch.
 
 Prints the wall time of a fresh process for each (the console script, best of 10, all the
 commands in turn after one warm-up round) next to a
@@ -23,6 +24,20 @@ PROBE = (
 )
 
 
+CALC = [
+    ["calc", "conv", "227", "-k", "11", "-s", "4", "-c", "3", "-n", "96"],
+    ["calc", "pool", "55", "-k", "3", "-s", "2", "-c", "96"],
+    ["calc", "tconv", "14", "-k", "4", "-s", "2", "-p", "1", "-c", "64", "-n", "32"],
+    ["calc", "fc", "9216", "4096"],
+    ["calc", "gap", "512x7x7"],
+    ["calc", "rf", "conv7s2 pool3s2 conv3 conv3"],
+    ["calc", "stack", "7", "--as", "3,3,3", "--channels", "256"],
+    ["calc", "factorize", "7"],
+    ["calc", "bottleneck", "--in", "192", "--reduce", "64", "--out", "256"],
+]
+"""Every calculator subcommand: arithmetic, so it must not import torch either (issue 16 §1)."""
+
+
 def run(argv: list[str]) -> Callable[[], object]:
     return lambda: subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
 
@@ -35,7 +50,7 @@ def imports_torch(args: list[str]) -> bool:
 def main() -> int:
     script = Path(PYTHON).parent / "cnnarch"  # the console script a user runs
     cnnarch = [str(script)] if script.exists() else [PYTHON, "-m", "cnnarch"]
-    commands = [["--help"], ["list"], ["list", "--format", "json"]]
+    commands = [["--help"], ["list"], ["list", "--format", "json"], *CALC]
     argvs = [[PYTHON, "-c", "pass"], [PYTHON, "-c", "import torch"], *([*cnnarch, *c] for c in commands)]
     # the first round warms the file cache; then every command once per round, 10 rounds
     bare, torch, *walls = best_times_in_turn([run(a) for a in argvs], repeat=10)
