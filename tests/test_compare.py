@@ -17,7 +17,7 @@ from torch.utils.flop_counter import FlopCounterMode
 import cnnarch.api
 from cnnarch.api import analyze
 from cnnarch.catalogue import get_spec
-from cnnarch.compare import Row, _mark, compare, depth
+from cnnarch.compare import FigureRow, compare, depth, mark_best
 from cnnarch.render import compare as render
 from tests.conftest import numel, on_meta, run
 
@@ -128,19 +128,19 @@ def test_depth_is_the_papers_count_of_weight_layers_on_the_longest_path(name, pa
 
 
 def test_best_values_follow_each_rows_direction():
-    lower = Row("params", "parameters", "count", [60, 7, None, 7], "lower")
-    _mark(lower)
+    lower = FigureRow("params", "parameters", "count", [60, 7, None, 7], "lower")
+    mark_best(lower)
     assert lower.best == [1, 3]  # ties both marked, a missing value never best
     assert lower.ratios == [1.0, 7 / 60, None, 7 / 60]
-    higher = Row("top1", "top-1", "percent", [59.3, None, 76.13], "higher")
-    _mark(higher)
+    higher = FigureRow("top1", "top-1", "percent", [59.3, None, 76.13], "higher")
+    mark_best(higher)
     assert higher.best == [2]
     assert higher.differences[2] == pytest.approx(76.13 - 59.3)
-    context = Row("depth", "depth", "integer", [8, 16], None)
-    _mark(context)
+    context = FigureRow("depth", "depth", "integer", [8, 16], None)
+    mark_best(context)
     assert context.best == []
-    alone = Row("params", "parameters", "count", [5, None], "lower")
-    _mark(alone)
+    alone = FigureRow("params", "parameters", "count", [5, None], "lower")
+    mark_best(alone)
     assert alone.best == []  # one value: nothing to beat
 
 
@@ -158,16 +158,18 @@ def test_best_and_ratios_in_a_real_comparison(trio):
 
 
 def test_relative_text_wording():
-    row = Row("params", "parameters", "count", [60_000_000, 5_000_000, 138_000_000, 60_100_000], "lower")
-    _mark(row)
+    row = FigureRow(
+        "params", "parameters", "count", [60_000_000, 5_000_000, 138_000_000, 60_100_000], "lower"
+    )
+    mark_best(row)
     assert [render.relative_text(row, i) for i in range(4)] == ["", "12x fewer", "2.3x more", "same"]
-    memory = Row("param_bytes", "parameter memory", "bytes", [100, 104], "lower")
-    _mark(memory)
+    memory = FigureRow("param_bytes", "parameter memory", "bytes", [100, 104], "lower")
+    mark_best(memory)
     assert render.relative_text(memory, 1) == "1.04x larger"
 
 
 def test_shares_near_all_or_nothing_are_not_rounded_to_it():
-    row = Row("conv_mac_share", "share", "share", [0.9997, 1.0, 0.0003, 0.0, 0.894])
+    row = FigureRow("conv_mac_share", "share", "share", [0.9997, 1.0, 0.0003, 0.0, 0.894])
     assert [render.value_text(row, v) for v in row.values] == ["99.97%", "100.0%", "0.03%", "0.0%", "89.4%"]
 
 

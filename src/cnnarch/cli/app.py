@@ -87,6 +87,9 @@ def register(only: str | None = None) -> None:
         if name in _registered or (only is not None and name != only):
             continue
         target, short_help = COMMANDS[name]
+        if name in _listed:  # the name-only entry gives way to the command itself
+            app.registered_commands[:] = [c for c in app.registered_commands if c.name != name]
+            _listed.discard(name)
         command = resolve_name(target)  # 'module:attribute'
         if isinstance(command, typer.Typer):
             app.add_typer(command, name=name, short_help=short_help)
@@ -106,9 +109,13 @@ def _listing_only() -> None:
         raise AssertionError("a listing entry ran")  # main() registers a named command for real
 
     for name, (_, short_help) in COMMANDS.items():
-        if name not in _registered:
+        if name not in _registered and name not in _listed:
             app.command(name, short_help=short_help)(_not_loaded)
-            _registered.add(name)
+            _listed.add(name)
+
+
+_listed: set[str] = set()
+"""Commands the app lists by name only (``_listing_only``); ``register`` replaces them."""
 
 
 def _command_in(argv: list[str]) -> str | None:

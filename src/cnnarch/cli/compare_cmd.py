@@ -4,70 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
-from pathlib import Path
-from typing import Annotated
-
-import typer
 
 from cnnarch.cli.console import Format, err, out, write
-
-MODELS_HELP = (
-    "Models to compare: catalogue names (see 'cnnarch list') or anything 'summary' accepts, "
-    "e.g. a quoted layer list."
+from cnnarch.cli.options import (
+    Batch,
+    Dtype,
+    Input,
+    Models,
+    Optimizer,
+    OptimizerOption,
+    OutputFormat,
+    convention_option,
+    plot_option,
 )
-INPUT_HELP = (
-    "One input size for every model: 224, 224x224 or 3x224x224. Without it each model runs at "
-    "its own default (the table says which)."
+
+Convention = convention_option("It adds a row with that count (default: none).")
+Plot = plot_option(
+    "a chart: top-1 against GMACs, bubble area ∝ parameters, for models with a published top-1; "
+    "otherwise parameters against MACs"
 )
-
-
-class TrainingOptimizer(str, Enum):
-    sgd = "sgd"
-    momentum = "momentum"
-    adam = "adam"
-    none = "none"
 
 
 def compare(
-    models: Annotated[list[str], typer.Argument(help=MODELS_HELP, show_default=False)],
-    input: Annotated[
-        str | None,
-        typer.Option("--input", "-i", help=INPUT_HELP, show_default="each model's default"),
-    ] = None,
-    batch: Annotated[
-        int, typer.Option("--batch", "-b", min=1, help="Batch size: operations and memory are per batch.")
-    ] = 1,
-    dtype: Annotated[
-        str, typer.Option("--dtype", help="Element type for memory figures: fp32, fp16, bf16.")
-    ] = "fp32",
-    optimizer: Annotated[
-        TrainingOptimizer,
-        typer.Option(
-            "--optimizer",
-            help="Optimizer state in the training-step memory row; 'none' leaves the row out "
-            "(it needs a second, training-mode trace of each model).",
-        ),
-    ] = TrainingOptimizer.adam,
-    convention: Annotated[
-        str | None,
-        typer.Option(
-            "--convention",
-            help="Add a row counting operations as another tool does: macs, flops, fvcore, thop, "
-            "ptflops, torchinfo, torch.",
-            show_default=False,
-        ),
-    ] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
-    plot: Annotated[
-        Path | None,
-        typer.Option(
-            "--plot",
-            help="Also write a chart (.png, .svg or .pdf): top-1 against GMACs, bubble area ∝ "
-            "parameters, for models with a published top-1; otherwise parameters against MACs.",
-            show_default=False,
-        ),
-    ] = None,
+    models: Models,
+    input: Input = None,
+    batch: Batch = 1,
+    dtype: Dtype = "fp32",
+    optimizer: OptimizerOption = Optimizer.adam,
+    convention: Convention = None,
+    fmt: OutputFormat = Format.table,
+    plot: Plot = None,
 ) -> None:
     """Put several architectures side by side: parameters, MACs, FLOPs, memory, depth,
     receptive field and published accuracy, one column per model, the best value in each row
@@ -89,6 +55,7 @@ def compare(
     from cnnarch.compare import compare as run_compare
     from cnnarch.plots.files import check_plot_path
     from cnnarch.render import compare as render
+    from cnnarch.render.table import write as emit
 
     if plot is not None:
         check_plot_path(plot)
@@ -98,18 +65,11 @@ def compare(
             input,
             batch=batch,
             dtype=dtype,
-            optimizer=None if optimizer is TrainingOptimizer.none else optimizer.value,
+            optimizer=optimizer.name_or_none,
             convention=convention,
             on_model=on_model,
         )
-    if fmt is Format.json:
-        write(render.to_json(comparison))
-    elif fmt is Format.csv:
-        write(render.to_csv(comparison))
-    elif fmt is Format.markdown:
-        write(render.to_markdown(comparison))
-    else:
-        render.print_table(comparison, out)
+    emit(render.document(comparison), fmt.value, out, write)
     if plot is not None:
         from cnnarch.plots import compare_bubble
 

@@ -8,12 +8,8 @@ from typing import Annotated
 import typer
 
 from cnnarch.cli.console import write
+from cnnarch.cli.options import Batch, InChannels, Input, Kwargs, Model, NumClasses, builder_options
 
-MODEL_HELP = (
-    "Catalogue name (see 'cnnarch list'), a layer list such as \"conv 96 k11 s4 > relu > fc 10\", "
-    "or a layer-list file (.txt, .cnn, .layers)."
-)
-INPUT_HELP = "Input size: 227 (square, default channels), 227x227, or CxHxW such as 3x227x227."
 LAYERS_HELP = (
     "Only these layers: numbers and ranges as in the summary's # (1-5,9), names (conv1,pool1), "
     "wildcards ('inception3a*') or a module (inception3a: every layer inside it)."
@@ -27,24 +23,16 @@ class ExplainFormat(str, Enum):
 
 
 def explain(
-    model: Annotated[str, typer.Argument(help=MODEL_HELP, show_default=False)],
-    input: Annotated[
-        str | None,
-        typer.Option("--input", "-i", help=INPUT_HELP, show_default="the model's default"),
-    ] = None,
+    model: Model,
+    input: Input = None,
     layers: Annotated[
         str | None, typer.Option("--layers", "-l", help=LAYERS_HELP, show_default="all")
     ] = None,
-    batch: Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size.")] = 1,
+    batch: Batch = 1,
     fmt: Annotated[ExplainFormat, typer.Option("--format", "-f", help="Output format.")] = ExplainFormat.text,
-    num_classes: Annotated[
-        int | None,
-        typer.Option("--num-classes", min=1, help="Classifier outputs, where the model takes it."),
-    ] = None,
-    in_channels: Annotated[
-        int | None,
-        typer.Option("--in-channels", min=1, help="Input channels, where the model takes it."),
-    ] = None,
+    num_classes: NumClasses = None,
+    in_channels: InChannels = None,
+    kwargs: Kwargs = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="With --layers: the whole network's totals too.")
     ] = False,
@@ -69,7 +57,7 @@ def explain(
     from cnnarch.explain import explain_model
     from cnnarch.render import explain as render
 
-    options = {"num_classes": num_classes, "in_channels": in_channels}
+    options = builder_options(num_classes, in_channels, kwargs)
     explanation = explain_model(model, input, batch=batch, layers=layers, verbose=verbose, **options)
     if fmt is ExplainFormat.markdown:
         write(render.to_markdown(explanation))

@@ -6,23 +6,23 @@ from typing import Annotated
 
 import typer
 
+from cnnarch.analysis.conventions import PEERS
 from cnnarch.cli.console import Format, err, out, write
+from cnnarch.cli.options import InChannels, Input, Kwargs, Model, NumClasses, builder_options
 
-MODEL_HELP = "Catalogue name (see 'cnnarch list'), e.g. resnet50."
-INPUT_HELP = "Input size: 224 (square, default channels), 224x224, or CxHxW such as 3x224x224."
-VS_HELP = "Tools to run, comma-separated: fvcore, thop, ptflops, torchinfo, torch (FlopCounterMode)."
+VS_HELP = f"Tools to run, comma-separated: {', '.join(PEERS)}."
 
 
 def flops(
-    model: Annotated[str, typer.Argument(help=MODEL_HELP, show_default=False)],
-    vs: Annotated[str, typer.Option("--vs", help=VS_HELP)] = "fvcore,thop,ptflops,torchinfo,torch",
-    input: Annotated[
-        str | None,
-        typer.Option("--input", "-i", help=INPUT_HELP, show_default="the model's default"),
-    ] = None,
+    model: Model,
+    vs: Annotated[str, typer.Option("--vs", help=VS_HELP)] = ",".join(PEERS),
+    input: Input = None,
     fmt: Annotated[
         Format, typer.Option("--format", "-f", help="Output format: table or json.")
     ] = Format.table,
+    num_classes: NumClasses = None,
+    in_channels: InChannels = None,
+    kwargs: Kwargs = None,
 ) -> None:
     """Run the popular FLOP counters on MODEL and explain, kind of operation by kind of
     operation, why each total differs from cnnarch's MACs.
@@ -52,7 +52,8 @@ def flops(
         def running(tool: str) -> None:
             status.update(f"running {tool} on a CPU copy of {model}")
 
-        comparison = compare(model, input, tools, on_tool=running)
+        options = builder_options(num_classes, in_channels, kwargs)
+        comparison = compare(model, input, tools, on_tool=running, **options)
     if fmt is Format.json:
         write(render.to_json(comparison))
     else:

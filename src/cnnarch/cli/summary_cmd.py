@@ -2,81 +2,51 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cnnarch.cli.console import Format, err, out, parse_kwargs, write
-
-
-class Optimizer(str, Enum):
-    sgd = "sgd"
-    momentum = "momentum"
-    adam = "adam"
-
-
-MODEL_HELP = "Catalogue name (see 'cnnarch list'), e.g. alexnet, vgg16, resnet50."
-INPUT_HELP = "Input size: 227 (square, default channels), 227x227, or CxHxW such as 3x227x227."
-CONVENTION_HELP = (
-    "What the count column counts: macs, flops (2 x macs), or another tool's rules: fvcore, thop, "
-    "ptflops, torchinfo, torch (FlopCounterMode). See 'cnnarch flops'."
+from cnnarch.cli.console import Format, err, out, write
+from cnnarch.cli.options import (
+    Batch,
+    Dtype,
+    InChannels,
+    Input,
+    Kwargs,
+    Model,
+    NumClasses,
+    Optimizer,
+    OptimizerOption,
+    OutputFormat,
+    builder_options,
+    convention_option,
+    plot_option,
 )
+
+Convention = convention_option("It sets what the count column counts (default: macs).")
+Plot = plot_option("per-layer bars of parameters, MACs and activation memory")
 
 
 def summary(
-    model: Annotated[str, typer.Argument(help=MODEL_HELP, show_default=False)],
-    input: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--input",
-            "-i",
-            help=INPUT_HELP + " Repeat for a model with several inputs: --input 3x224x224 --input 16:int64.",
-            show_default="the model's default",
-        ),
-    ] = None,
-    batch: Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size.")] = 1,
+    model: Model,
+    input: Input = None,
+    batch: Batch = 1,
     depth: Annotated[
         int | None,
         typer.Option("--depth", "-d", min=1, help="Group layers below this module depth into one row."),
     ] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
-    dtype: Annotated[
-        str, typer.Option("--dtype", help="Element type for memory figures: fp32, fp16, bf16.")
-    ] = "fp32",
-    num_classes: Annotated[
-        int | None,
-        typer.Option("--num-classes", min=1, help="Classifier outputs, where the model takes it."),
-    ] = None,
-    in_channels: Annotated[
-        int | None,
-        typer.Option("--in-channels", min=1, help="Input channels, where the model takes it."),
-    ] = None,
-    kwargs: Annotated[
-        str | None,
-        typer.Option(
-            "--kwargs", help="Keywords for a file or library model, as JSON: '{\"num_classes\": 10}'."
-        ),
-    ] = None,
+    fmt: OutputFormat = Format.table,
+    dtype: Dtype = "fp32",
+    num_classes: NumClasses = None,
+    in_channels: InChannels = None,
+    kwargs: Kwargs = None,
     memory: Annotated[
         bool,
         typer.Option("--memory", "-m", help="Add the memory breakdown: inference peak and a training step."),
     ] = False,
-    optimizer: Annotated[
-        Optimizer, typer.Option("--optimizer", help="Optimizer state for the training-step memory.")
-    ] = Optimizer.adam,
-    convention: Annotated[
-        str, typer.Option("--convention", "-c", help=CONVENTION_HELP, show_default=True)
-    ] = "macs",
-    plot: Annotated[
-        Path | None,
-        typer.Option(
-            "--plot",
-            help="Also write per-layer bars of parameters, MACs and activation memory (.png, .svg, .pdf).",
-            show_default=False,
-        ),
-    ] = None,
+    optimizer: OptimizerOption = Optimizer.adam,
+    convention: Convention = None,
+    plot: Plot = None,
     log: Annotated[bool, typer.Option("--log/--linear", help="Log or linear scale for --plot.")] = False,
 ) -> None:
     """Trace MODEL once and print every layer: output shape with its formula, parameters, MACs,
@@ -100,13 +70,12 @@ def summary(
     """
     from cnnarch.api import analyze
     from cnnarch.render import summary as render
+    from cnnarch.render.table import write as emit
 
     if plot is not None:
         from cnnarch.plots.files import check_plot_path
 
         check_plot_path(plot)  # a bad file name costs no analysis
-    options = {"num_classes": num_classes, "in_channels": in_channels}
-    options.update(parse_kwargs(kwargs))
     report = analyze(
         model,
         input,
@@ -114,20 +83,13 @@ def summary(
         depth=depth,
         dtype=dtype,
         memory=memory,
-        optimizer=optimizer.value,
-        convention=convention,
-        **options,
+        optimizer=optimizer.name_or_none,
+        convention=convention or "macs",
+        **builder_options(num_classes, in_channels, kwargs),
     )
     for note in report.notes:
         err.print(f"note: {note}", soft_wrap=True)
-    if fmt is Format.json:
-        write(render.to_json(report))
-    elif fmt is Format.csv:
-        write(render.to_csv(report))
-    elif fmt is Format.markdown:
-        write(render.to_markdown(report))
-    else:
-        render.print_table(report, out)
+    emit(render.document(report), fmt.value, out, write)
     if plot is not None:
         from cnnarch.plots import layer_bars
 

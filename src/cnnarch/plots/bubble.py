@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from cnnarch.compare import Comparison
 from cnnarch.plots.files import save
 from cnnarch.plots.labels import place_labels
 from cnnarch.render import units
+
+if TYPE_CHECKING:
+    from cnnarch.compare import Comparison
 
 MAX_AREA_PT2 = 2400.0
 """Area of the largest model's bubble, in square points (a radius of about 0.38 inch)."""

@@ -1,18 +1,19 @@
-"""Render a ``Comparison`` as a rich table (best value marked), JSON, CSV or Markdown."""
+"""A ``Comparison`` as a ``Document``: one row per figure, one column per model, the best value
+marked; ``render/table.py`` writes it as a terminal table, CSV or Markdown (JSON: ``to_dict``)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from cnnarch.compare import Comparison, Row
-from cnnarch.render import units
+from cnnarch.render import table, units
+from cnnarch.render.table import Column, ColumnTable, Document, Notes
+
+if TYPE_CHECKING:
+    from cnnarch.compare import Comparison, FigureRow
 
 BEST = "★"
 MISSING = "—"
@@ -20,7 +21,7 @@ MISSING = "—"
 _MORE_LESS = {"count": ("more", "fewer"), "bytes": ("larger", "smaller")}
 
 
-def value_text(row: Row, value: Any) -> str:
+def value_text(row: FigureRow, value: Any) -> str:
     """One figure as a reader wants it: 138.36M, 527.79 MiB, 71.592%, 89.4%, 212."""
     if value is None:
         return MISSING
@@ -56,7 +57,7 @@ def factor(ratio: float) -> str:
     return f"{f:.2f}x" if text == "1.0x" else text
 
 
-def relative_text(row: Row, i: int) -> str:
+def relative_text(row: FigureRow, i: int) -> str:
     """Against the first model: ``12x fewer``, ``2.3x larger``, ``+16.8 pts``; empty for the
     first model itself and for rows that are context."""
     if i == 0:
@@ -110,31 +111,19 @@ def legend_lines(comparison: Comparison) -> list[str]:
     return lines
 
 
-def print_table(comparison: Comparison, console: Console) -> None:
-    title = f"Comparison — batch {comparison.batch}, {comparison.dtype}"
-    table = Table(title=title, title_justify="left")
-    table.add_column("Figure")
-    for model in comparison.models:
-        table.add_column(model, justify="right")
-    for row in comparison.rows:
-        cells: list[Text] = []
-        for i, value in enumerate(row.values):
-            cell = Text(value_text(row, value), style="bold green" if i in row.best else "")
-            relative = relative_text(row, i)
-            if relative:
-                cell.append(f" ({relative})", style="dim")
-            if i in row.best:
-                cell.append(f" {BEST}", style="bold green")
-            cells.append(cell)
-        table.add_row(row.label, *cells)
-    console.print(table)
-    for line in legend_lines(comparison):
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
-
-
-def _cell(row: Row, i: int) -> str:
-    text = value_text(row, row.values[i])
+def _styled(row: FigureRow, i: int) -> Text:
+    cell = Text(value_text(row, row.values[i]), style="bold green" if i in row.best else "")
+    relative = relative_text(row, i)
+    if relative:
+        cell.append(f" ({relative})", style="dim")
     if i in row.best:
+        cell.append(f" {BEST}", style="bold green")
+    return cell
+
+
+def _cell(row: FigureRow, i: int, bold: bool = False) -> str:
+    text = value_text(row, row.values[i])
+    if bold and i in row.best:
         text = f"**{text}**"
     relative = relative_text(row, i)
     if relative:
@@ -142,18 +131,51 @@ def _cell(row: Row, i: int) -> str:
     return f"{text} {BEST}" if i in row.best else text
 
 
-def to_markdown(comparison: Comparison) -> str:
-    header = ["Figure", *comparison.models]
-    lines = [
-        "| " + " | ".join(header) + " |",
-        "|---|" + "---:|" * len(comparison.models),
+def _raw(row: FigureRow, i: int) -> Any:
+    value = row.values[i]
+    return units.per_axis(value) if row.unit == "pixels" else ("" if value is None else value)
+
+
+def _model_column(name: str, i: int) -> Column[FigureRow]:
+    return Column(
+        name, name, lambda r: _cell(r, i), numeric=True, value=lambda r: _raw(r, i),
+        styled=lambda r: _styled(r, i), markdown=lambda r: _cell(r, i, bold=True), wrap=True, fold=False,
+    )  # fmt: skip
+
+
+CSV = frozenset({"csv"})
+
+
+def figure_table(comparison: Comparison) -> ColumnTable[FigureRow]:
+    """One row per figure, one column per model: the text with its ratio to the first model and
+    the best marked; CSV gives the raw values (counts, bytes, percent, shares 0..1) and the best."""
+    models = comparison.models
+    columns: list[Column[FigureRow]] = [
+        Column("key", "Key", lambda r: r.key, outputs=CSV),
+        Column("label", "Figure", lambda r: r.label, wrap=True),
+        Column("unit", "Unit", lambda r: r.unit, outputs=CSV),
+        Column("better", "Better", lambda r: r.better or "", outputs=CSV),
+        *(_model_column(name, i) for i, name in enumerate(models)),
+        Column("best", "Best", lambda r: ";".join(models[i] for i in r.best), outputs=CSV),
     ]
-    for row in comparison.rows:
-        cells = [row.label] + [_cell(row, i) for i in range(len(row.values))]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    lines.append("")
-    lines += [f"- {line}" for line in legend_lines(comparison)]
-    return "\n".join(lines) + "\n"
+    title = f"Comparison — batch {comparison.batch}, {comparison.dtype}"
+    return ColumnTable(columns, comparison.rows, title=title, align_markdown=True)
+
+
+def document(comparison: Comparison) -> Document:
+    return Document(
+        [figure_table(comparison), Notes(legend_lines(comparison))],
+        json=lambda: to_json(comparison),
+        left_out_hint="--format markdown or json shows everything",
+    )
+
+
+def print_table(comparison: Comparison, console: Console) -> None:
+    table.print_document(document(comparison), console)
+
+
+def to_markdown(comparison: Comparison) -> str:
+    return table.to_markdown(document(comparison))
 
 
 def to_dict(comparison: Comparison) -> dict[str, Any]:
@@ -194,12 +216,4 @@ def to_json(comparison: Comparison) -> str:
 
 
 def to_csv(comparison: Comparison) -> str:
-    """One line per figure: raw values (counts, bytes, percent, shares 0..1), then the best."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["key", "label", "unit", "better", *comparison.models, "best"])
-    for row in comparison.rows:
-        values = [units.per_axis(v) if row.unit == "pixels" else ("" if v is None else v) for v in row.values]
-        best = ";".join(comparison.models[i] for i in row.best)
-        writer.writerow([row.key, row.label, row.unit, row.better or "", *values, best])
-    return buffer.getvalue()
+    return table.to_csv(figure_table(comparison))

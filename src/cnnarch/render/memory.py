@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from cnnarch.render import units
-from cnnarch.report import Memory
+from cnnarch.render.table import Block, Column, ColumnTable, Document, Notes, markdown_table, print_document
+
+if TYPE_CHECKING:
+    from cnnarch.report import Memory
 
 
 def rows(memory: Memory) -> list[tuple[str, int, str]]:
@@ -63,32 +64,29 @@ def rows(memory: Memory) -> list[tuple[str, int, str]]:
     return out
 
 
-def renderables(memory: Memory) -> list[Any]:
+MemoryRow = tuple[str, int, str]
+
+COLUMNS: list[Column[MemoryRow]] = [
+    Column("figure", "Figure", lambda r: r[0], wrap=True),
+    Column("bytes", "Bytes", lambda r: units.size(r[1]), numeric=True, value=lambda r: r[1]),
+    Column("meaning", "Meaning", lambda r: r[2], wrap=True, style="dim"),
+]
+WORKSPACES = "Kernel workspaces (cuDNN, oneDNN weight reorders) come on top and are not modelled."
+
+
+def blocks(memory: Memory) -> list[Block]:
+    """The memory table and its note, for a ``Document``."""
     title = f"Memory, batch {memory.batch}, {memory.dtype}"
-    table = Table(title=title, title_justify="left")
-    table.add_column("Figure")
-    table.add_column("Bytes", justify="right")
-    table.add_column("Meaning", style="dim")
-    for name, value, meaning in rows(memory):
-        style = "bold" if "total" in name else None
-        table.add_row(name, units.size(value), meaning, style=style)
-    note = Text(
-        "Kernel workspaces (cuDNN, oneDNN weight reorders) come on top and are not modelled.", style="dim"
-    )
-    return [table, note]
+    figures = ColumnTable(
+        COLUMNS, rows(memory), title=title, heading=f"#### {title}",
+        row_style=lambda r: "bold" if "total" in r[0] else None,
+    )  # fmt: skip
+    return [figures, Notes([WORKSPACES], style="dim", outputs=frozenset({"table"}), wrap=True)]
 
 
 def print_memory(memory: Memory, console: Console) -> None:
-    for part in renderables(memory):
-        console.print(part)
+    print_document(Document(blocks(memory)), console)
 
 
 def markdown(memory: Memory) -> str:
-    lines = [
-        f"#### Memory, batch {memory.batch}, {memory.dtype}",
-        "",
-        "| Figure | Bytes | Meaning |",
-        "|---|---|---|",
-    ]
-    lines += [f"| {name} | {units.size(value)} | {meaning} |" for name, value, meaning in rows(memory)]
-    return "\n".join(lines) + "\n"
+    return "\n".join(markdown_table(blocks(memory)[0])) + "\n"

@@ -1,43 +1,97 @@
-"""Render a summary ``Report`` as a rich table, JSON, CSV or Markdown."""
+"""A summary ``Report`` as a ``Document``: the layer table, its footer and the memory breakdown,
+which ``render/table.py`` writes as a terminal table, CSV or Markdown (JSON is the report's own)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from cnnarch.render import memory, units
+from cnnarch.render import memory, table, units
+from cnnarch.render.table import Block, Column, ColumnTable, Document, Notes
 
 if TYPE_CHECKING:
-    from cnnarch.report import Report
-
-COLUMNS = [
-    "#",
-    "Layer",
-    "Type",
-    "Output shape",
-    "Output size: formula",
-    "Params",
-    "MACs",
-    "RF",
-    "Jump",
-    "Act. mem",
-]
+    from cnnarch.report import Layer, Report
 
 
-CSV_COLUMNS = [
-    "index", "name", "type", "output_shape", "formula", "params", "trainable_params",
-    "macs", "flops", "receptive_field", "effective_stride", "activation_bytes", "inexact", "ops_count",
-]  # fmt: skip
+def _formula(layer: Layer) -> str:
+    return layer.formula_text + (" *" if layer.inexact else "")
 
 
-def columns(report: Report) -> list[str]:
-    """``COLUMNS`` with the count column named after the report's convention."""
-    return [report.count_label if c == "MACs" else c for c in COLUMNS]
+def _params(layer: Layer) -> str:
+    return units.count(layer.params) if layer.params else ("shared" if layer.shared else "0")
+
+
+def _rf(layer: Layer) -> str:
+    return (
+        units.per_axis(layer.receptive_field)
+        + ("~" if layer.rf_approximate else "")
+        + (" (all)" if layer.rf_whole_input else "")
+    )
+
+
+def _name(layer: Layer) -> Text:
+    return Text("  " * max(layer.depth - 1, 0) + layer.name)
+
+
+TABLE, CSV = frozenset({"table", "markdown"}), frozenset({"csv"})
+
+
+def layer_columns(report: Report) -> list[Column[Layer]]:
+    """The summary's columns: terminal and Markdown show the text, CSV the raw values. The count
+    column counts under the report's convention (MACs by default). A narrow terminal leaves out
+    the jump, then the activation memory, the type and the receptive field (``drop``)."""
+    count = (lambda x: x.macs) if report.convention == "macs" else (lambda x: x.ops_count)
+    return [
+        Column("index", "#", lambda x: str(x.index + 1), numeric=True, value=lambda x: x.index),
+        Column("name", "Layer", lambda x: x.name, styled=_name, wrap=True),
+        Column("type", "Type", lambda x: x.type, wrap=True, drop=2),
+        Column("output_shape", "Output shape", lambda x: units.shape(x.output_shape),
+               value=lambda x: "x".join(map(str, x.output_shape))),
+        Column("formula", "Output size: formula", _formula, value=lambda x: x.formula_text, wrap=True,
+               fold=False),
+        Column("params", "Params", _params, numeric=True, value=lambda x: x.params),
+        Column("trainable_params", "Trainable", _params, outputs=CSV, value=lambda x: x.trainable_params),
+        Column("macs", report.count_label, lambda x: units.scaled(count(x)) if count(x) else "0",
+               numeric=True, value=lambda x: x.macs),
+        Column("flops", "FLOPs", str, outputs=CSV, value=lambda x: x.flops),
+        Column("receptive_field", "RF", _rf, numeric=True, value=lambda x: units.per_axis(x.receptive_field),
+               drop=1),
+        Column("effective_stride", "Jump", lambda x: units.per_axis(x.effective_stride), numeric=True,
+               drop=4),
+        Column("activation_bytes", "Act. mem",
+               lambda x: units.size(x.activation_bytes) if x.activation_bytes else "0",
+               numeric=True, value=lambda x: x.activation_bytes, drop=3),
+        Column("inexact", "Inexact", str, outputs=CSV, value=lambda x: x.inexact),
+        Column("ops_count", "Count", str, outputs=CSV, value=lambda x: x.ops_count),
+    ]  # fmt: skip
+
+
+def _row_style(layer: Layer) -> str | None:
+    return "yellow" if layer.inexact else ("red" if layer.unknown_ops else None)
+
+
+def layer_table(report: Report) -> ColumnTable[Layer]:
+    return ColumnTable(
+        layer_columns(report),
+        report.layers,
+        title=f"{report.model} — input {units.shape(report.input_shape)}",
+        heading=f"### {report.model}",
+        row_style=_row_style,
+    )
+
+
+def document(report: Report) -> Document:
+    """Everything ``summary`` prints, in every format."""
+    blocks: list[Block] = [
+        layer_table(report),
+        Notes(footer_lines(report), wrap=True),
+        Notes([report.conventions["macs"]], style="dim", wrap=True),
+    ]
+    if report.memory is not None:
+        blocks += memory.blocks(report.memory)
+    return Document(blocks, json=report.to_json, markdown_end="\n\n" if report.memory is not None else "\n")
 
 
 def to_dict(report: Report) -> dict[str, Any]:
@@ -48,39 +102,12 @@ def to_json(report: Report) -> str:
     return report.to_json()
 
 
-def _cells(layer: Any, convention: str = "macs") -> list[str]:
-    formula = layer.formula_text
-    count = layer.macs if convention == "macs" else layer.ops_count
-    if layer.inexact:
-        formula += " *"
-    return [
-        str(layer.index + 1),
-        layer.name,
-        layer.type,
-        units.shape(layer.output_shape),
-        formula,
-        units.count(layer.params) if layer.params else ("shared" if layer.shared else "0"),
-        units.scaled(count) if count else "0",
-        units.per_axis(layer.receptive_field)
-        + ("~" if layer.rf_approximate else "")
-        + (" (all)" if layer.rf_whole_input else ""),
-        units.per_axis(layer.effective_stride),
-        units.size(layer.activation_bytes) if layer.activation_bytes else "0",
-    ]
-
-
 def to_csv(report: Report) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for layer in report.layers:
-        writer.writerow([
-            layer.index, layer.name, layer.type, "x".join(map(str, layer.output_shape)), layer.formula_text,
-            layer.params, layer.trainable_params, layer.macs, layer.flops,
-            units.per_axis(layer.receptive_field), units.per_axis(layer.effective_stride),
-            layer.activation_bytes, layer.inexact, layer.ops_count,
-        ])  # fmt: skip
-    return buffer.getvalue()
+    return table.to_csv(layer_table(report))
+
+
+def to_markdown(report: Report) -> str:
+    return table.to_markdown(document(report))
 
 
 def footer_lines(report: Report) -> list[str]:
@@ -128,44 +155,17 @@ def convention_lines(report: Report) -> list[str]:
     ]
 
 
-def to_markdown(report: Report) -> str:
-    header = columns(report)
-    out = [
-        f"### {report.model}",
-        "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-    ]
-    for layer in report.layers:
-        out.append("| " + " | ".join(c.replace("|", "\\|") for c in _cells(layer, report.convention)) + " |")
-    out.append("")
-    out += [f"- {line}" for line in footer_lines(report)]
-    out.append(f"- {report.conventions['macs']}")
-    if report.memory is not None:
-        out += ["", memory.markdown(report.memory)]
-    return "\n".join(out) + "\n"
-
-
-def renderables(report: Report) -> list[Any]:
-    """The table, its footer lines and the memory breakdown, as rich renderables."""
-    table = Table(title=f"{report.model} — input {units.shape(report.input_shape)}", title_justify="left")
-    header = columns(report)
-    for name, base in zip(header, COLUMNS, strict=True):
-        numeric = base in ("#", "Params", "MACs", "RF", "Jump", "Act. mem")
-        table.add_column(name, justify="right" if numeric else "left", overflow="fold")
-    for layer in report.layers:
-        cells = _cells(layer, report.convention)
-        style = "yellow" if layer.inexact else ("red" if layer.unknown_ops else None)
-        name = Text("  " * max(layer.depth - 1, 0) + cells[1])
-        table.add_row(cells[0], name, *cells[2:], style=style)
-    parts: list[Any] = [table]
-    parts += [Text(line) for line in footer_lines(report)]
-    parts.append(Text(report.conventions["macs"], style="dim"))
-    if report.memory is not None:
-        parts += memory.renderables(report.memory)
+def renderables(report: Report, width: int = 160) -> list[Any]:
+    """The summary as rich renderables (for ``rich.print(report)`` and notebooks)."""
+    parts: list[Any] = []
+    for block in document(report).blocks:
+        if isinstance(block, Notes):
+            if "table" in block.outputs:
+                parts += [Text(line, style=block.style or "") for line in block.lines]
+        else:
+            parts.append(table.terminal_table(block, width)[0])
     return parts
 
 
 def print_table(report: Report, console: Console) -> None:
-    for part in renderables(report):
-        console.print(part)
+    table.print_document(document(report), console)

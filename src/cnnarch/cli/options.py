@@ -1,0 +1,126 @@
+"""The options several commands share, defined once: the same flag means the same thing, with
+the same type, on every command that takes it. Help that lists names (model sources, counting
+conventions) is built from their registries, so it cannot go stale.
+
+Commands use them as parameter types: ``input: Input = None``. Nothing here imports torch or an
+analysis module at start-up; ``convention_help`` reads the conventions registry, and only the
+commands that take ``--convention`` call it.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cnnarch.cli.console import Format
+
+
+def model_forms() -> str:
+    """How a model can be named, from the source resolvers' registry (``cnnarch.sources``)."""
+    from cnnarch.sources import RESOLVERS
+
+    forms = list(RESOLVERS.values())
+    return ", ".join(forms[:-1]) + " or " + forms[-1] if len(forms) > 1 else forms[0]
+
+
+MODEL_HELP = f"The model: {model_forms()}."
+INPUT_HELP = (
+    "Input size: 227 (square, default channels), 227x227, or CxHxW such as 3x227x227. Repeat for a "
+    "model with several inputs: --input 3x224x224 --input 16:int64."
+)
+DTYPES = ("fp32", "fp16", "bf16")
+"""What ``--dtype`` takes (``api.DTYPES`` also knows the long spellings)."""
+
+
+class Optimizer(str, Enum):
+    """The optimizer whose state the training-step memory holds; ``none`` leaves that out."""
+
+    sgd = "sgd"
+    momentum = "momentum"
+    adam = "adam"
+    none = "none"
+
+    @property
+    def name_or_none(self) -> str | None:
+        return None if self is Optimizer.none else self.value
+
+
+def convention_help() -> str:
+    """``--convention``'s help, from the conventions registry (``analysis/conventions.py``)."""
+    from cnnarch.analysis import conventions
+
+    own = [name for name in conventions.NAMES if name not in conventions.PEERS]
+    return (
+        f"Count operations under this convention: {', '.join(own)}, or another tool's rules: "
+        f"{', '.join(conventions.PEERS)}. See 'cnnarch flops'."
+    )
+
+
+Model = Annotated[str, typer.Argument(help=MODEL_HELP, show_default=False)]
+Models = Annotated[list[str], typer.Argument(help=f"Models to compare: {model_forms()}.", show_default=False)]
+Input = Annotated[
+    list[str] | None,
+    typer.Option("--input", "-i", help=INPUT_HELP, show_default="the model's default"),
+]
+Batch = Annotated[
+    int, typer.Option("--batch", "-b", min=1, help="Batch size: operations and memory are per batch.")
+]
+Dtype = Annotated[
+    str, typer.Option("--dtype", help=f"Element type of parameters and activations: {', '.join(DTYPES)}.")
+]
+OutputFormat = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+NumClasses = Annotated[
+    int | None, typer.Option("--num-classes", min=1, help="Classifier outputs, where the model takes it.")
+]
+InChannels = Annotated[
+    int | None, typer.Option("--in-channels", min=1, help="Input channels, where the model takes it.")
+]
+Kwargs = Annotated[
+    str | None,
+    typer.Option("--kwargs", help="Keywords for a file or library model, as JSON: '{\"num_classes\": 10}'."),
+]
+NoCache = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Analyse afresh: neither read nor write the result cache (see 'cnnarch cache').",
+    ),
+]
+OptimizerOption = Annotated[
+    Optimizer,
+    typer.Option(
+        "--optimizer",
+        help="Optimizer state in the training-step memory; 'none' leaves the training step out "
+        "(it needs a second, training-mode trace).",
+    ),
+]
+
+
+def convention_option(default_help: str) -> object:
+    """``--convention/-c`` with the registry's names; ``default_help`` says what no value means."""
+    return Annotated[
+        str | None,
+        typer.Option("--convention", "-c", help=f"{convention_help()} {default_help}", show_default=False),
+    ]
+
+
+def plot_option(what: str) -> object:
+    """``--plot FILE``: ``what`` the chart shows."""
+    return Annotated[
+        Path | None,
+        typer.Option("--plot", help=f"Also write {what} (.png, .svg or .pdf).", show_default=False),
+    ]
+
+
+def builder_options(
+    num_classes: int | None, in_channels: int | None, kwargs: str | None
+) -> dict[str, object]:
+    """The model builder's keywords from ``--num-classes``, ``--in-channels`` and ``--kwargs``."""
+    from cnnarch.cli.console import parse_kwargs
+
+    options: dict[str, object] = {"num_classes": num_classes, "in_channels": in_channels}
+    options.update(parse_kwargs(kwargs))
+    return options

@@ -1,0 +1,194 @@
+"""One output path for every command: a column table (key, header, numeric, cell) and the notes
+around it, written as a terminal table, CSV or Markdown by the same few functions.
+
+A command describes what it prints as a ``Document``: tables (one ``Column`` per column, each
+turning a row into its text, its raw CSV value and its styled terminal cell) and note lines. A
+new column is one ``Column`` entry; every format reads it. JSON is the plain data's own
+``to_dict`` (a nested record, not a grid), handed over as ``Document.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
+
+from rich.console import Console
+from rich.text import Text
+
+from cnnarch.render import grid
+
+Row = TypeVar("Row")
+Output = Literal["table", "csv", "markdown"]
+EVERYWHERE: frozenset[Output] = frozenset(("table", "csv", "markdown"))
+
+
+@dataclass(frozen=True)
+class Column(Generic[Row]):
+    key: str
+    """The CSV header."""
+    header: str
+    """The terminal and Markdown header."""
+    cell: Callable[[Row], str]
+    """The text shown (terminal and Markdown)."""
+    numeric: bool = False
+    """Right-aligned; like every column that does not ``wrap``, never broken across lines."""
+    value: Callable[[Row], Any] | None = None
+    """The raw CSV value (exact counts, bytes); by default the ``cell`` text."""
+    styled: Callable[[Row], Text] | None = None
+    """The terminal cell with its styles; by default the ``cell`` text."""
+    markdown: Callable[[Row], str] | None = None
+    """The Markdown cell; by default the ``cell`` text."""
+    outputs: frozenset[Output] = EVERYWHERE
+    wrap: bool = False
+    """Text that may break at spaces when the terminal is narrow (names, formulas, labels)."""
+    fold: bool = True
+    """A wrapping cell may cut a word longer than a line (False: words stay whole)."""
+    drop: int = 0
+    """Left out of a terminal too narrow for it, the highest first; 0: always shown."""
+    style: str | None = None
+
+
+@dataclass
+class ColumnTable(Generic[Row]):
+    columns: Sequence[Column[Row]]
+    rows: Sequence[Row]
+    title: str = ""
+    """Above the terminal table."""
+    heading: str | None = None
+    """Above the Markdown table (``### alexnet``)."""
+    row_style: Callable[[Row], str | None] | None = None
+    align_markdown: bool = False
+    """Right-align numeric Markdown columns (``---:``)."""
+
+    def shown(self, output: Output) -> list[Column[Row]]:
+        return [c for c in self.columns if output in c.outputs]
+
+
+@dataclass
+class Notes:
+    lines: list[str]
+    style: str | None = None
+    outputs: frozenset[Output] = frozenset(("table", "markdown"))
+    wrap: bool = False
+    """The terminal breaks long lines at spaces (False: a line is printed whole)."""
+
+
+Block = ColumnTable[Any] | Notes
+
+
+@dataclass
+class Document:
+    blocks: list[Block]
+    json: Callable[[], str] | None = None
+    csv_table: int = 0
+    """Which table CSV writes (CSV holds one grid)."""
+    markdown_end: str = "\n"
+    """What ends the Markdown text."""
+    left_out_hint: str = "--format markdown or json shows everything"
+
+    @property
+    def tables(self) -> list[ColumnTable[Any]]:
+        return [b for b in self.blocks if isinstance(b, ColumnTable)]
+
+
+# -- CSV -------------------------------------------------------------------------------------
+
+
+def to_csv(table: ColumnTable[Any]) -> str:
+    columns = table.shown("csv")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([c.key for c in columns])
+    for row in table.rows:
+        writer.writerow([(c.value or c.cell)(row) for c in columns])
+    return buffer.getvalue()
+
+
+# -- Markdown --------------------------------------------------------------------------------
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def markdown_table(table: ColumnTable[Any]) -> list[str]:
+    columns = table.shown("markdown")
+    lines = [f"{table.heading}", ""] if table.heading else []
+    lines.append("| " + " | ".join(c.header for c in columns) + " |")
+    lines.append("|" + "".join("---:|" if table.align_markdown and c.numeric else "---|" for c in columns))
+    for row in table.rows:
+        lines.append("| " + " | ".join(_md((c.markdown or c.cell)(row)) for c in columns) + " |")
+    return lines
+
+
+def to_markdown(document: Document) -> str:
+    out: list[str] = []
+    previous: Block | None = None
+    for block in document.blocks:
+        if isinstance(block, Notes):
+            if "markdown" not in block.outputs:
+                continue
+            if out and not isinstance(previous, Notes):
+                out.append("")
+            out += [f"- {line}" for line in block.lines]
+        else:
+            if out:
+                out.append("")
+            out += markdown_table(block)
+        previous = block
+    return "\n".join(out) + document.markdown_end
+
+
+# -- terminal --------------------------------------------------------------------------------
+
+
+def terminal_table(table: ColumnTable[Any], width: int) -> tuple[Text, list[str]]:
+    """The box table fitted to ``width``, and the headers of the columns it left out."""
+    columns = table.shown("table")
+    boxes = [
+        grid.Column(c.header, "right" if c.numeric else "left", c.wrap, c.fold, c.drop, c.style)
+        for c in columns
+    ]
+    rows = [[c.styled(r) if c.styled else c.cell(r) for c in columns] for r in table.rows]
+    styles = [table.row_style(r) for r in table.rows] if table.row_style else None
+    fit = grid.layout(boxes, rows, width)
+    text = grid.box_table(table.title, boxes, rows, width, styles, fit, pad_title=True)
+    return text, [columns[i].header.replace("\n", " ") for i in fit.dropped]
+
+
+def print_document(document: Document, console: Console) -> None:
+    """Tables fitted to the console, then their notes; a column left out is named, with where
+    to see it."""
+    for block in document.blocks:
+        if isinstance(block, Notes):
+            if "table" in block.outputs:
+                for line in block.lines:
+                    console.print(Text(line, style=block.style or ""), soft_wrap=not block.wrap)
+            continue
+        text, left_out = terminal_table(block, console.width)
+        console.print(text, soft_wrap=True, highlight=False)
+        if left_out:
+            console.print(
+                f"A console {console.width} columns wide leaves out {', '.join(left_out)}: "
+                f"{document.left_out_hint}.",
+                soft_wrap=True,
+                highlight=False,
+                markup=False,
+            )
+
+
+def write(document: Document, output: str, console: Console, stdout: Callable[[str], None]) -> None:
+    """The one place a command's output format is chosen."""
+    if output == "json":
+        if document.json is None:
+            raise ValueError("this document has no JSON form")
+        stdout(document.json())
+    elif output == "csv":
+        stdout(to_csv(document.tables[document.csv_table]))
+    elif output == "markdown":
+        stdout(to_markdown(document))
+    else:
+        print_document(document, console)
