@@ -4,6 +4,7 @@ shared and noisy, so each script reports ratios measured in one run)."""
 from __future__ import annotations
 
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -28,6 +29,26 @@ def best_times_in_turn(fns: list[Callable[[], object]], repeat: int = 5, warmup:
             fn()
             best[i] = min(best[i], time.perf_counter() - start)
     return best
+
+
+def median_times_in_turn(fns: list[Callable[[], object]], repeat: int = 5, warmup: int = 1) -> list[float]:
+    """The median of ``repeat`` calls of each function, in seconds, the functions called in turn
+    (the whole-process targets of issue 16 are medians: a typical run, not the luckiest)."""
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            times[i].append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
+
+
+def verdict(target: str, measured: str, limit: str, ok: bool) -> str:
+    """One target's line: ``run_all.py`` collects these into the list ``make bench`` ends with."""
+    return f"target: {target}: {measured} ({limit}) {'PASS' if ok else 'FAIL'}"
 
 
 def peak_rss_mib(argv: list[str]) -> float:

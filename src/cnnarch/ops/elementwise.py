@@ -23,6 +23,12 @@ def _meta_binary_in_place(self, other, *args, **kwargs):
     return self
 
 
+def _meta_scalar_in_place(self, other, *args, **kwargs):
+    """``x.div_(0.5)`` (dropout's rescaling in training mode): torch's meta kernel is a Python
+    reference that imports torch._dynamo on its first call."""
+    return self if self.is_floating_point() else NotImplemented
+
+
 def _meta_binary(self, other, *args, **kwargs):
     if not _meta.is_tensor(other):  # a Python number: the shape of ``self``
         return _meta.empty(self.shape, self, _meta.result_type(self, other))
@@ -85,6 +91,7 @@ ELEMENTWISE = register(
             # torch's meta kernel for pow is a Python reference that imports torch._dynamo on its
             # first call (local response norm: a second of alexnet's and googlenet's cold start)
             "pow.Tensor_Scalar": _meta_binary,
+            **dict.fromkeys(("mul_.Scalar", "div_.Scalar"), _meta_scalar_in_place),
         },
     )
 )
@@ -105,5 +112,6 @@ DROPOUT = register(
         category="dropout",
         packets=aten("dropout native_dropout feature_dropout"),
         summary="dropout (training only; a copy or nothing in inference)",
+        meta={"bernoulli_.float": _meta_unary_in_place},  # the mask, in training mode
     )
 )

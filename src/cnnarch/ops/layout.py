@@ -113,6 +113,18 @@ CONCAT = register(
     )
 )
 
+
+def _meta_constant_pad(self, pad, value=0):
+    """(left, right) pairs from the last dimension. torch's meta kernel is a Python reference that
+    imports sympy on its first call."""
+    shape = list(self.shape)
+    if len(pad) % 2 or len(pad) // 2 > len(shape) or any(p < 0 for p in pad):
+        return NotImplemented  # cropping and mistakes: PyTorch's own kernel decides and explains
+    for i in range(len(pad) // 2):
+        shape[-1 - i] += pad[2 * i] + pad[2 * i + 1]
+    return _meta.empty(shape, self)
+
+
 PAD = register(
     OpFamily(
         name="pad",
@@ -123,5 +135,6 @@ PAD = register(
         ),
         summary="explicit padding (left, right) per dimension from the last",
         receptive_field="pad",
+        meta={"constant_pad_nd.default": _meta_constant_pad},
     )
 )

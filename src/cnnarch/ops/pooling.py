@@ -106,6 +106,12 @@ AVG_POOL = register(
     )
 )
 
+
+def _meta_adaptive_avg_pool(self, output_size):
+    """The given output size (torch's meta kernel checks with ``torch._check``, which imports sympy)."""
+    return _meta.empty((*self.shape[: self.dim() - len(output_size)], *output_size), self)
+
+
 ADAPTIVE_POOL = register(
     OpFamily(
         name="adaptive_pool",
@@ -116,6 +122,10 @@ ADAPTIVE_POOL = register(
         ),
         summary="adaptive pooling to a given output size: window i reads floor(i·n/o) to ceil((i+1)·n/o)",
         receptive_field="adaptive",
+        meta={
+            "_adaptive_avg_pool2d.default": _meta_adaptive_avg_pool,
+            "_adaptive_avg_pool3d.default": _meta_adaptive_avg_pool,
+        },
     )
 )
 

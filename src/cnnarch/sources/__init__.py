@@ -36,9 +36,12 @@ def check_name(text: str) -> None:
     """Fail on a model name no source knows, without building anything or running a user's file:
     ``compare file.py:Net resnt50`` reports the typo before the file runs."""
     from cnnarch.catalogue import get_spec, is_known
+
+    if is_known(text):  # before importing the other sources: they import torch
+        return
     from cnnarch.sources import hub, layer_list, python_file
 
-    if is_known(text) or layer_list.claims(text) or hub.check_name(text):
+    if layer_list.claims(text) or hub.check_name(text):
         return
     match = python_file._PATTERN.match(text.strip())
     if match is not None:
