@@ -31,7 +31,7 @@ _SIZE = re.compile(r"^\s*(\d+)\s*(?:[xX×]\s*(\d+)\s*)?$")
 
 
 @dataclass
-class Analysed:
+class AnalyzedProgram:
     program: str
     analysis: Analysis | PlainAnalysis
     explanation: Explanation
@@ -58,8 +58,8 @@ class PlainAnalysis:
     depth: int | None = None
 
 
-def analyse(program: str, shape: tuple[int, ...], name: str = "calc") -> Analysed:
-    """Build ``program`` for per-sample input ``shape`` and analyse it as ``summary`` would."""
+def analyze_program(program: str, shape: tuple[int, ...], name: str = "calc") -> AnalyzedProgram:
+    """Build ``program`` for per-sample input ``shape`` and analyze it as ``summary`` would."""
     try:
         parsed = parse(program)
         trace = plain_trace(parsed, shape, name)
@@ -68,7 +68,7 @@ def analyse(program: str, shape: tuple[int, ...], name: str = "calc") -> Analyse
         raise CnnarchError(
             f"{problem.problem} (as the layer list: {program}, input {format_shape(shape)})"
         ) from None
-    return Analysed(program, analysis, explain(analysis, program=program))  # type: ignore[arg-type]
+    return AnalyzedProgram(program, analysis, explain(analysis, program=program))  # type: ignore[arg-type]
 
 
 def _plain_analysis(trace: Trace) -> PlainAnalysis:

@@ -2,7 +2,7 @@
 gap), a stack's receptive field, and the lectures' design comparisons (one 7x7 or three 3x3,
 7x7 or 1x7 + 7x1, a 1x1 bottleneck before a 3x3 or not).
 
-Each builds its networks as layer lists, analyses them like ``summary`` (``networks.analyse``)
+Each builds its networks as layer lists, analyses them like ``summary`` (``networks.analyze_program``)
 and writes the comparison from those reports; the working shown is checked against the reports'
 numbers before it is shown.
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from cnnarch.calc.networks import Analysed, analyse, size_text, spatial
+from cnnarch.calc.networks import AnalyzedProgram, analyze_program, size_text, spatial
 from cnnarch.errors import CnnarchError
-from cnnarch.explain.model import Candidate, Comparison, Explanation, Step
+from cnnarch.explain.model import Alternatives, Candidate, Explanation, Step
 from cnnarch.explain.notation import count, lecture_shape, number, per_axis, plural
 from cnnarch.ops import window
 from cnnarch.report import Report
@@ -33,7 +33,7 @@ def _window_options(k: str, s: str, p: str, d: str = "1") -> str:
 
 
 def _single(program: str, shape: tuple[int, ...], name: str) -> Explanation:
-    explanation = analyse(program, shape, f"calc {name}").explanation
+    explanation = analyze_program(program, shape, f"calc {name}").explanation
     explanation.totals = []  # one layer: its answer is the total
     explanation.notes = []  # about totals, which one layer does not need
     return explanation
@@ -164,7 +164,7 @@ def shorthand(text: str, channels: int) -> str | None:
     return " > ".join(layers) if layers else None
 
 
-def _stack_rf(a: Analysed) -> Step:
+def _stack_rf(a: AnalyzedProgram) -> Step:
     """``r = 1 + (3 − 1)·1 + (3 − 1)·1 + (3 − 1)·1 = 7``: the closed form of the recurrence, one term
     per window, checked against the analysis."""
     rfs = a.analysis.receptive_fields
@@ -199,7 +199,7 @@ def _stack_rf(a: Analysed) -> Step:
     )
 
 
-def rf(stack: str, channels: int = 64, size: str = "224", verbose: bool = False) -> Comparison:
+def rf(stack: str, channels: int = 64, size: str = "224", verbose: bool = False) -> Alternatives:
     """``calc rf "conv3 conv3 conv3"`` (or any layer list): receptive field, stride, weights.
 
     Counting follows the comparisons' rule: the shorthand's convolutions have no biases (weights
@@ -207,7 +207,7 @@ def rf(stack: str, channels: int = 64, size: str = "224", verbose: bool = False)
     h, w = spatial(size)
     short = shorthand(stack, channels)
     program = short or stack
-    a = analyse(program, (channels, h, w), "stack")
+    a = analyze_program(program, (channels, h, w), "stack")
     biases = sum(t.numel for t in a.trace.params if (t.name or "").endswith(".bias"))
     question = "Weights?" if not biases else "Parameters?"
     if biases:
@@ -217,7 +217,7 @@ def rf(stack: str, channels: int = 64, size: str = "224", verbose: bool = False)
     else:
         note = "weights only (no biases), as the lectures count them"
     steps = [_stack_rf(a), _params_step(a.report, question)]
-    return Comparison(
+    return Alternatives(
         f"Receptive field of {stack.strip()}",
         [Candidate("the stack", program, a.explanation)],
         steps,
@@ -261,16 +261,16 @@ def _ratio(a: int, b: int) -> str:
 
 def _compare(
     title: str,
-    a: Analysed,
+    a: AnalyzedProgram,
     label_a: str,
-    b: Analysed,
+    b: AnalyzedProgram,
     label_b: str,
     c_in: int,
     c_out: int,
     question: str = "Weights?",
     notes: list[str] | None = None,
     verbose: bool = False,
-) -> Comparison:
+) -> Alternatives:
     pa, pb = a.report.totals.params, b.report.totals.params
     ra, rb = a.report.layers[-1], b.report.layers[-1]
     factors = [_per_pair(pa, c_in, c_out), _per_pair(pb, c_in, c_out)]
@@ -310,10 +310,10 @@ def _compare(
     if not any(steps[2].value):
         del steps[2]  # no activations in either: nothing to compare
     candidates = [Candidate(label_a, a.program, a.explanation), Candidate(label_b, b.program, b.explanation)]
-    return Comparison(title, candidates, steps, notes or [], details=verbose)
+    return Alternatives(title, candidates, steps, notes or [], details=verbose)
 
 
-def _working(a: Analysed, factor: str | None) -> str:
+def _working(a: AnalyzedProgram, factor: str | None) -> str:
     """Each layer's parameter working, joined: ``1·1·192·64 + 3·3·64·256 = 12,288 + 147,456 = 159,744``."""
     steps = [s for layer in a.explanation.layers if (s := layer.step("Parameters?")).value]
     terms = [s.substituted or s.result for s in steps]
@@ -339,15 +339,15 @@ def stack(
     size: str = "56",
     bias: bool = False,
     verbose: bool = False,
-) -> Comparison:
+) -> Alternatives:
     """``calc stack 7 --as 3,3,3 --channels 256``: one KxK against a stack of smaller kernels."""
     h, w = spatial(size)
     small = as_kernels or [3] * max((kernel - 1) // 2, 1)
     nb = "" if bias else " nobias"
     big = f"conv {channels} k{kernel} p{(kernel - 1) // 2}{nb} > relu"
     many = " > ".join(f"conv {channels} k{k} p{(k - 1) // 2}{nb} > relu" for k in small)
-    a = analyse(big, (channels, h, w), f"one {kernel}x{kernel}")
-    b = analyse(many, (channels, h, w), "stack")
+    a = analyze_program(big, (channels, h, w), f"one {kernel}x{kernel}")
+    b = analyze_program(many, (channels, h, w), "stack")
     names = ", ".join(f"{k}x{k}" for k in small)
     reach = 1 + sum(k - 1 for k in small)
     notes = [] if reach == kernel else [f"the stack sees {reach}x{reach}, not {kernel}x{kernel}"]
@@ -367,13 +367,13 @@ def stack(
 
 def factorize(
     kernel: int, channels: int = 64, size: str = "56", bias: bool = False, verbose: bool = False
-) -> Comparison:
+) -> Alternatives:
     """``calc factorize 7``: a KxK against 1xK followed by Kx1 (Inception v3)."""
     h, w = spatial(size)
     nb = "" if bias else " nobias"
     half = (kernel - 1) // 2
-    a = analyse(f"conv {channels} k{kernel} p{half}{nb}", (channels, h, w), f"{kernel}x{kernel}")
-    b = analyse(
+    a = analyze_program(f"conv {channels} k{kernel} p{half}{nb}", (channels, h, w), f"{kernel}x{kernel}")
+    b = analyze_program(
         f"conv {channels} k1x{kernel} p0x{half}{nb} > conv {channels} k{kernel}x1 p{half}x0{nb}",
         (channels, h, w),
         "factorized",
@@ -408,13 +408,13 @@ def bottleneck(
     size: str = "28",
     bias: bool = False,
     verbose: bool = False,
-) -> Comparison:
+) -> Alternatives:
     """``calc bottleneck --in 192 --reduce 64 --out 256 -k 3``: GoogLeNet's 1x1 reduction."""
     h, w = spatial(size)
     nb = "" if bias else " nobias"
     pad = (kernel - 1) // 2
-    a = analyse(f"conv {c_out} k{kernel} p{pad}{nb} > relu", (c_in, h, w), "direct")
-    b = analyse(
+    a = analyze_program(f"conv {c_out} k{kernel} p{pad}{nb} > relu", (c_in, h, w), "direct")
+    b = analyze_program(
         f"conv {reduce} k1{nb} > relu > conv {c_out} k{kernel} p{pad}{nb} > relu", (c_in, h, w), "reduced"
     )
     notes = ["weights only (no biases), as the lectures count them" if not bias else "biases included"]
@@ -423,7 +423,7 @@ def bottleneck(
         f"({c_in} → {reduce} → {c_out})"
     )
     if c_in != c_out:
-        flipped = analyse(
+        flipped = analyze_program(
             f"conv {reduce} k1{nb} > relu > conv {c_in} k{kernel} p{pad}{nb} > relu", (c_out, h, w), "flipped"
         )
         notes.append(

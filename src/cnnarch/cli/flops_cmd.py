@@ -43,6 +43,7 @@ def flops(
     from cnnarch.errors import CnnarchError
     from cnnarch.peers.compare import compare, parse_tools
     from cnnarch.render import flops as render
+    from cnnarch.render.table import write as emit
 
     if fmt not in (Format.table, Format.json):
         raise CnnarchError(f"--format {fmt.value} is not available here", "use table or json")
@@ -54,7 +55,4 @@ def flops(
 
         options = builder_options(num_classes, in_channels, kwargs)
         comparison = compare(model, input, tools, on_tool=running, **options)
-    if fmt is Format.json:
-        write(render.to_json(comparison))
-    else:
-        render.print_comparison(comparison, out)
+    emit(render.document(comparison), fmt.value, out, write)

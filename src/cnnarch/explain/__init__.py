@@ -6,12 +6,12 @@ Plain data only (``model.py``); ``cnnarch/render/explain.py`` writes it as text 
 
 from __future__ import annotations
 
-from cnnarch.explain.model import Candidate, Comparison, Explanation, Heading, LayerAnswer, Step
+from cnnarch.explain.model import Alternatives, Candidate, Explanation, Heading, LayerAnswer, Step
 from cnnarch.explain.worked import explain, explain_model
 
 __all__ = [
+    "Alternatives",
     "Candidate",
-    "Comparison",
     "Explanation",
     "Heading",
     "LayerAnswer",

@@ -107,7 +107,10 @@ class Candidate:
 
 
 @dataclass
-class Comparison:
+class Alternatives:
+    """Ways of building the same thing side by side (one 7x7 convolution or three 3x3s), each
+    worked, with the verdict (``cnnarch calc stack``, ``factorize``, ``bottleneck``)."""
+
     title: str
     candidates: list[Candidate]
     verdict: list[Step]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnnarch.analysis import conventions
+from cnnarch.analysis.breakdown import LABELS, ORDER, UNITS
 from cnnarch.errors import CnnarchError
 
 
@@ -36,7 +37,19 @@ class ToolCount:
 
 
 @dataclass
-class Comparison:
+class Kind:
+    """A kind of operation as tables print it (``analysis/breakdown.py``)."""
+
+    key: str
+    label: str
+    unit: str
+    """What its work is counted in."""
+
+
+@dataclass
+class CounterTotals:
+    """Each FLOP counter's total on one model beside cnnarch's under that counter's rules."""
+
     model: str
     input_shape: list[int]
     macs: int
@@ -47,6 +60,8 @@ class Comparison:
     cnnarch_seconds: float
     """Trace and count, from the model already built on the meta device."""
     tools: list[ToolCount]
+    kinds: list[Kind] = field(default_factory=list)
+    """Every kind of operation, in the order tables show them."""
 
 
 def parse_tools(text: str | Sequence[str]) -> list[str]:
@@ -66,7 +81,7 @@ def compare(
     tools: Sequence[str] = conventions.PEERS,
     on_tool: Callable[[str], None] | None = None,
     **options: Any,
-) -> Comparison:
+) -> CounterTotals:
     """Count ``model`` (a catalogue name or an ``nn.Module``) with cnnarch under every tool's
     rules, then with each tool itself on a CPU copy with random weights and a random input of
     the same shape (batch 1). ``on_tool(name)`` is called before each tool runs."""
@@ -105,7 +120,7 @@ def compare(
         row = rows[tool]
         row.status, row.total, row.version = result.status, result.total, result.version
         row.seconds, row.error = result.seconds, result.error
-    return Comparison(
+    return CounterTotals(
         model=report.model,
         input_shape=list(shape),
         macs=report.totals.macs,
@@ -114,6 +129,7 @@ def compare(
         unknown_ops=report.totals.unknown_ops,
         cnnarch_seconds=cnnarch_seconds,
         tools=[rows[t] for t in tools],
+        kinds=[Kind(k, LABELS[k], UNITS[k]) for k in ORDER],
     )
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 
-from cnnarch.explain.model import Comparison, Explanation, Heading, LayerAnswer, Step
+from cnnarch.explain.model import Alternatives, Explanation, Heading, LayerAnswer, Step
 from cnnarch.explain.notation import lecture_shape, nchw
 
 QUESTION_WIDTH = 18
 
 
-def to_json(item: Explanation | Comparison) -> str:
+def to_json(item: Explanation | Alternatives) -> str:
     return json.dumps(item.to_dict(), indent=2, ensure_ascii=False)
 
 
@@ -75,7 +75,7 @@ def explanation_text(e: Explanation, title: bool = True, totals: bool = True) ->
     return lines
 
 
-def comparison_text(c: Comparison) -> list[str]:
+def alternatives_text(c: Alternatives) -> list[str]:
     lines = [c.title, ""]
     for label, candidate in ((chr(ord("A") + i), x) for i, x in enumerate(c.candidates)):
         lines += [f"{label}: {candidate.label} — {candidate.program}"] + ([""] if c.details else [])
@@ -96,8 +96,8 @@ def comparison_text(c: Comparison) -> list[str]:
     return lines
 
 
-def to_text(item: Explanation | Comparison) -> str:
-    lines = comparison_text(item) if isinstance(item, Comparison) else explanation_text(item)
+def to_text(item: Explanation | Alternatives) -> str:
+    lines = alternatives_text(item) if isinstance(item, Alternatives) else explanation_text(item)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -157,7 +157,7 @@ def explanation_markdown(e: Explanation, title: bool = True, level: str = "###")
     return lines
 
 
-def to_markdown(item: Explanation | Comparison) -> str:
+def to_markdown(item: Explanation | Alternatives) -> str:
     if isinstance(item, Explanation):
         lines = explanation_markdown(item)
     else:

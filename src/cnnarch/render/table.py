@@ -20,26 +20,26 @@ from rich.text import Text
 
 from cnnarch.render import grid
 
-Row = TypeVar("Row")
+Item = TypeVar("Item")
 Output = Literal["table", "csv", "markdown"]
 EVERYWHERE: frozenset[Output] = frozenset(("table", "csv", "markdown"))
 
 
 @dataclass(frozen=True)
-class Column(Generic[Row]):
+class Column(Generic[Item]):
     key: str
     """The CSV header."""
     header: str
     """The terminal and Markdown header."""
-    cell: Callable[[Row], str]
+    cell: Callable[[Item], str]
     """The text shown (terminal and Markdown)."""
     numeric: bool = False
     """Right-aligned; like every column that does not ``wrap``, never broken across lines."""
-    value: Callable[[Row], Any] | None = None
+    value: Callable[[Item], Any] | None = None
     """The raw CSV value (exact counts, bytes); by default the ``cell`` text."""
-    styled: Callable[[Row], Text] | None = None
+    styled: Callable[[Item], Text] | None = None
     """The terminal cell with its styles; by default the ``cell`` text."""
-    markdown: Callable[[Row], str] | None = None
+    markdown: Callable[[Item], str] | None = None
     """The Markdown cell; by default the ``cell`` text."""
     outputs: frozenset[Output] = EVERYWHERE
     wrap: bool = False
@@ -52,18 +52,18 @@ class Column(Generic[Row]):
 
 
 @dataclass
-class ColumnTable(Generic[Row]):
-    columns: Sequence[Column[Row]]
-    rows: Sequence[Row]
+class ColumnTable(Generic[Item]):
+    columns: Sequence[Column[Item]]
+    rows: Sequence[Item]
     title: str = ""
     """Above the terminal table."""
     heading: str | None = None
     """Above the Markdown table (``### alexnet``)."""
-    row_style: Callable[[Row], str | None] | None = None
+    row_style: Callable[[Item], str | None] | None = None
     align_markdown: bool = False
     """Right-align numeric Markdown columns (``---:``)."""
 
-    def shown(self, output: Output) -> list[Column[Row]]:
+    def shown(self, output: Output) -> list[Column[Item]]:
         return [c for c in self.columns if output in c.outputs]
 
 
