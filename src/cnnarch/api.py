@@ -198,6 +198,8 @@ def _explain(failure: TraceFailure, source: Source, shape: tuple[int, ...]) -> C
     where = f"{failure.call.path or source.name} ({failure.call.type})" if failure.call else source.name
     message = str(failure.error).strip()
     first_line = message.splitlines()[0] if message else type(failure.error).__name__
+    if not isinstance(failure.error, Exception):  # the model's code called sys.exit() or the like
+        first_line = f"{type(failure.error).__name__}: {first_line}"
     details = user_frames(failure.error, source.user_file) if source.user_file is not None else None
     hint = None
     if isinstance(failure.error, TypeError) and "required positional argument" in first_line:

@@ -172,6 +172,11 @@ def bench(
     """
     if iters is not None and min_time is not None:
         raise CnnarchError("give --iters or --min-time, not both")
+    most = max(256, 4 * (os.cpu_count() or 1))  # torch crashes on absurd thread counts (100000)
+    if threads is not None and threads > most:
+        raise CnnarchError(f"--threads {threads} is more than this machine can use", f"give at most {most}")
+    if output is not None and not output.expanduser().parent.is_dir():  # checked before any work
+        raise CnnarchError(f"cannot write {output}: no folder {output.expanduser().parent}")
     # Kineto (the profiler behind the CPU memory figure and --layers) logs to stderr from C++;
     # the level is read when torch loads, so set it before the first torch import.
     os.environ.setdefault("KINETO_LOG_LEVEL", "6")
