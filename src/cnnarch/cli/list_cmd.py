@@ -69,6 +69,7 @@ def list_models(
     from cnnarch.catalogue import all_specs, find, get_spec, is_known, suggest
     from cnnarch.errors import CnnarchError
     from cnnarch.render import catalogue as render
+    from cnnarch.render.table import write as emit
 
     specs = all_specs()
     family = _checked("family", family, {s.family.lower() for s in specs})
@@ -95,11 +96,4 @@ def list_models(
         from cnnarch.catalogue.computed import compute
 
         figures = {s.name: compute(s) for s in found}
-    if fmt is Format.json:
-        write(render.to_json(found, figures))
-    elif fmt is Format.csv:
-        write(render.to_csv(found, figures))
-    elif fmt is Format.markdown:
-        write(render.to_markdown(found, figures))
-    else:
-        render.print_table(found, out, figures)
+    emit(render.document(found, figures, out.width), fmt.value, out, write)

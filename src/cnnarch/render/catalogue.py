@@ -1,4 +1,4 @@
-"""Render catalogue entries (``cnnarch list``) as a rich table, JSON, CSV or Markdown.
+"""Catalogue entries (``cnnarch list``) as a ``Document`` (``render/table.py``) or JSON.
 
 No torch here: listing the catalogue reads data only. Figures cnnarch computes (``--computed``)
 arrive as plain ``Computed`` records, keyed by entry name.
@@ -6,8 +6,6 @@ arrive as plain ``Computed`` records, keyed by entry name.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -17,8 +15,8 @@ from rich.console import Console
 
 from cnnarch.catalogue.computed import Computed
 from cnnarch.catalogue.spec import ModelSpec, Published
-from cnnarch.render import units
-from cnnarch.render.grid import Column, box_table
+from cnnarch.render import table, units
+from cnnarch.render.table import Block, Column, ColumnTable, Document, Notes
 
 FIGURES = ("params", "macs", "top1", "top5")
 """Published figures, in column order."""
@@ -141,70 +139,78 @@ def to_json(specs: Sequence[ModelSpec], computed: Mapping[str, Computed] | None 
     return json.dumps([spec_dict(s, computed.get(s.name)) for s in specs], indent=2)
 
 
-CSV_COLUMNS = [
-    "name", "aliases", "family", "year", "task", "input", "num_classes",
-    *(f"published_{k}" for k in FIGURES), *(f"published_{k}_source" for k in FIGURES),
-    "published", "paper", "source", "notes", "torchvision",
-]  # fmt: skip
-
-
 def _csv_number(value: float | None) -> int | float | str:
     if value is None:
         return ""
     return int(value) if float(value).is_integer() else value
 
 
-def to_csv(specs: Sequence[ModelSpec], computed: Mapping[str, Computed] | None = None) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    extra = ["params", "macs", "output_shape"] if computed else []
-    writer.writerow(CSV_COLUMNS + extra)
-    for s in specs:
-        figures = [published_figure(s, k) for k in FIGURES]
-        row: list[Any] = [
-            s.name, " ".join(s.aliases), s.family, s.year, s.task, shape_text(s.input), s.num_classes,
-            *(_csv_number(value) for value, _ in figures),
-            *(source or "" for _, source in figures),
-            "; ".join(published_text(p) for p in s.published), s.paper, s.source, s.notes,
-            s.torchvision or "",
-        ]  # fmt: skip
-        if computed:
-            c = computed.get(s.name)
-            ok = c is not None and not c.error
-            row += [c.params if ok else "", c.macs if ok else "", shape_text(c.output_shape) if ok else ""]  # type: ignore[union-attr]
-        writer.writerow(row)
-    return buffer.getvalue()
+CSV = frozenset({"csv"})
+MARKDOWN = frozenset({"markdown"})
+TERMINAL = frozenset({"table"})
+
+
+def _computed_csv(key: str, computed: Mapping[str, Computed]) -> Column[ModelSpec]:
+    def value(s: ModelSpec) -> Any:
+        c = computed.get(s.name)
+        if c is None or c.error:
+            return ""
+        return shape_text(c.output_shape) if key == "output_shape" else getattr(c, key)
+
+    return Column(key, key, str, value=value, outputs=CSV)
+
+
+def csv_columns(computed: Mapping[str, Computed] | None) -> list[Column[ModelSpec]]:
+    """Every catalogue field, the published figures and their sources one per column."""
+    columns: list[Column[ModelSpec]] = [
+        Column("name", "", lambda s: s.name),
+        Column("aliases", "", lambda s: " ".join(s.aliases)),
+        Column("family", "", lambda s: s.family),
+        Column("year", "", str, value=lambda s: s.year),
+        Column("task", "", lambda s: s.task),
+        Column("input", "", lambda s: shape_text(s.input)),
+        Column("num_classes", "", str, value=lambda s: s.num_classes),
+        *(Column(f"published_{k}", "", str, value=lambda s, k=k: _csv_number(published_figure(s, k)[0]))
+          for k in FIGURES),
+        *(Column(f"published_{k}_source", "", str, value=lambda s, k=k: published_figure(s, k)[1] or "")
+          for k in FIGURES),
+        Column("published", "", lambda s: "; ".join(published_text(p) for p in s.published)),
+        Column("paper", "", lambda s: s.paper),
+        Column("source", "", lambda s: s.source),
+        Column("notes", "", lambda s: s.notes),
+        Column("torchvision", "", lambda s: s.torchvision or ""),
+    ]  # fmt: skip
+    if computed:
+        columns += [_computed_csv(k, computed) for k in ("params", "macs", "output_shape")]
+    return [Column(c.key, c.header, c.cell, value=c.value, outputs=CSV) for c in columns]
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return text.replace("\n", " ")
 
 
-def to_markdown(specs: Sequence[ModelSpec], computed: Mapping[str, Computed] | None = None) -> str:
+def markdown_columns(computed: Mapping[str, Computed] | None) -> list[Column[ModelSpec]]:
     """One row per entry; with ``computed``, cnnarch's own parameter and MAC counts at the default
     input stand beside the published figures (the percentage is their difference)."""
-    header = ["Name", "Paper", "Task", "Input", "Classes"]
+    columns: list[Column[ModelSpec]] = [
+        Column("name", "Name", lambda s: f"`{s.name}`" + (
+            f" ({', '.join(f'`{a}`' for a in s.aliases)})" if s.aliases else "")),
+        Column("paper", "Paper", lambda s: _md(f"{s.paper}, {s.year}")),
+        Column("task", "Task", lambda s: s.task),
+        Column("input", "Input", lambda s: shape_text(s.input)),
+        Column("num_classes", "Classes", lambda s: "" if s.num_classes is None else str(s.num_classes)),
+    ]  # fmt: skip
     if computed:
-        header += ["Params (cnnarch)", "MACs (cnnarch)"]
-    header += ["Published", "Follows; deviations"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for s in specs:
-        cells = [
-            f"`{s.name}`" + (f" ({', '.join(f'`{a}`' for a in s.aliases)})" if s.aliases else ""),
-            f"{s.paper}, {s.year}",
-            s.task,
-            shape_text(s.input),
-            "" if s.num_classes is None else str(s.num_classes),
+        columns += [
+            Column("params", "Params (cnnarch)", lambda s: computed_text("params", s, computed.get(s.name))),
+            Column("macs", "MACs (cnnarch)", lambda s: computed_text("macs", s, computed.get(s.name))),
         ]
-        if computed:
-            c = computed.get(s.name)
-            cells += [computed_text("params", s, c), computed_text("macs", s, c)]
-        cells += [
-            "<br>".join(published_text(p) for p in s.published),
-            f"Follows {s.source}. {s.notes}" if s.notes else f"Follows {s.source}.",
-        ]
-        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
-    return "\n".join(lines) + "\n"
+    columns += [
+        Column("published", "Published", lambda s: _md("<br>".join(published_text(p) for p in s.published))),
+        Column("follows", "Follows; deviations", lambda s: _md(
+            f"Follows {s.source}. {s.notes}" if s.notes else f"Follows {s.source}.")),
+    ]  # fmt: skip
+    return [Column(c.key, c.header, c.cell, outputs=MARKDOWN) for c in columns]
 
 
 WIDE = 170
@@ -213,72 +219,111 @@ MEDIUM = 120
 """Console width from which it shows family and year."""
 
 
-def print_table(
-    specs: Sequence[ModelSpec], console: Console, computed: Mapping[str, Computed] | None = None
-) -> None:
-    """The catalogue at a glance. Notes are shortened to their first sentence (JSON, CSV and
-    Markdown give them whole; a listing of one entry prints everything below its row), and a
-    narrow console gets fewer columns rather than unreadable ones."""
+def terminal_columns(
+    width: int, computed: Mapping[str, Computed] | None, single: bool
+) -> list[Column[ModelSpec]]:
+    """The catalogue at a glance: a narrow console gets fewer columns rather than unreadable
+    ones (family and year from ``MEDIUM``, the figures' sources and shortened notes from
+    ``WIDE``; a listing of one entry prints everything below its row)."""
     extra = 32 if computed else 0
-    single = len(specs) == 1  # its sources and notes follow the table in full
-    medium, wide = console.width >= MEDIUM + extra, console.width >= WIDE + extra and not single
-    columns = [Column("Name", wrap=True)]
+    medium, wide = width >= MEDIUM + extra, width >= WIDE + extra and not single
+    columns: list[Column[ModelSpec]] = [Column("name", "Name", names_text, wrap=True)]
     if medium:
-        columns += [Column("Family"), Column("Year")]
-    columns += [Column("Task"), Column("Input"), Column("Classes")]
+        columns += [
+            Column("family", "Family", lambda s: s.family),
+            Column("year", "Year", lambda s: str(s.year)),
+        ]
+    columns += [
+        Column("task", "Task", lambda s: s.task),
+        Column("input", "Input", lambda s: shape_text(s.input)),
+        Column("num_classes", "Classes", lambda s: "" if s.num_classes is None else str(s.num_classes)),
+    ]
     if computed:
-        columns += [Column("Params\n(cnnarch)", "right"), Column("MACs\n(cnnarch)", "right")]
-    columns += [Column(f"Published\n{c}", "right") for c in ("params", "MACs")]
-    columns += [Column("Top-1", "right"), Column("Top-5", "right")]
+        columns += [
+            Column("params", "Params\n(cnnarch)", lambda s: computed_text("params", s, computed.get(s.name)),
+                   numeric=True),
+            Column("macs", "MACs\n(cnnarch)", lambda s: computed_text("macs", s, computed.get(s.name)),
+                   numeric=True),
+        ]  # fmt: skip
+    headers = {"params": "Published\nparams", "macs": "Published\nMACs", "top1": "Top-1", "top5": "Top-5"}
+    columns += [
+        Column(
+            f"published_{k}",
+            headers[k],
+            lambda s, k=k: figure_text(k, published_figure(s, k)[0]),
+            numeric=True,
+        )
+        for k in FIGURES
+    ]
     if wide:
-        columns += [Column("Figures from", wrap=True), Column("Note", wrap=True)]
-    rows: list[list[str]] = []
-    for s in specs:
-        cells = [names_text(s)]
-        if medium:
-            cells += [s.family, str(s.year)]
-        cells += [s.task, shape_text(s.input), "" if s.num_classes is None else str(s.num_classes)]
-        if computed:
-            c = computed.get(s.name)
-            cells += [computed_text("params", s, c), computed_text("macs", s, c)]
-        cells += [figure_text(k, published_figure(s, k)[0]) for k in FIGURES]
-        if wide:
-            cells += ["; ".join(figure_sources(s)), short_note(s.notes)]
-        rows.append(cells)
+        columns += [
+            Column("sources", "Figures from", lambda s: "; ".join(figure_sources(s)), wrap=True),
+            Column("note", "Note", lambda s: short_note(s.notes), wrap=True),
+        ]
+    return [
+        Column(c.key, c.header, c.cell, numeric=c.numeric, wrap=c.wrap, outputs=TERMINAL) for c in columns
+    ]
+
+
+def document(
+    specs: Sequence[ModelSpec], computed: Mapping[str, Computed] | None = None, width: int = 200
+) -> Document:
+    """Everything ``list`` prints, in every format; ``width`` is the terminal's."""
+    extra = 32 if computed else 0
+    single = len(specs) == 1
+    medium, wide = width >= MEDIUM + extra, width >= WIDE + extra and not single
     title = f"{len(specs)} architecture{'s' if len(specs) != 1 else ''}"
-    console.print(box_table(title, columns, rows, console.width), soft_wrap=True, highlight=False)
+    blocks: list[Block] = [
+        ColumnTable(terminal_columns(width, computed, single), specs, title=title, outputs=TERMINAL,
+                    pad_title=False),
+        ColumnTable(markdown_columns(computed), specs, outputs=MARKDOWN),
+        ColumnTable(csv_columns(computed), specs, outputs=CSV),
+    ]  # fmt: skip
+    notes = []
     if computed:
-        console.print(
+        notes.append(
             "cnnarch's counts at the default input, batch 1; (±x%): their difference from the "
-            "published figure.",
-            soft_wrap=True,
+            "published figure."
         )
     if not wide and not single:
         left_out = "sources of the figures and notes" if medium else "family, year, sources and notes"
-        console.print(
+        notes.append(
             f"A console narrower than {WIDE + extra} columns leaves out the {left_out}: "
-            "--format markdown or json shows everything.",
-            soft_wrap=True,
+            "--format markdown or json shows everything."
         )
     if single:
-        print_details(specs[0], console)
+        notes += details(specs[0])
     elif wide and any(short_note(s.notes) != s.notes for s in specs):
-        console.print(
+        notes.append(
             "Notes are shortened (…): 'cnnarch list NAME' shows an entry in full, "
-            "--format markdown or json shows them all.",
-            soft_wrap=True,
+            "--format markdown or json shows them all."
         )
+    blocks.append(Notes(notes, outputs=TERMINAL))
+    return Document(blocks, json=lambda: to_json(specs, computed))
 
 
-def print_details(spec: ModelSpec, console: Console) -> None:
+def to_csv(specs: Sequence[ModelSpec], computed: Mapping[str, Computed] | None = None) -> str:
+    return table.to_csv(document(specs, computed).csv())
+
+
+def to_markdown(specs: Sequence[ModelSpec], computed: Mapping[str, Computed] | None = None) -> str:
+    return table.to_markdown(document(specs, computed))
+
+
+def print_table(
+    specs: Sequence[ModelSpec], console: Console, computed: Mapping[str, Computed] | None = None
+) -> None:
+    table.print_document(document(specs, computed, console.width), console)
+
+
+def details(spec: ModelSpec) -> list[str]:
     """Everything the catalogue knows about one entry, below its row."""
-    console.print(f"Paper: {spec.paper}, {spec.year}", soft_wrap=True, markup=False)
-    console.print(f"Follows: {spec.source}", soft_wrap=True, markup=False)
-    for p in spec.published:
-        console.print(f"Published: {published_text(p)}", soft_wrap=True, markup=False)
+    lines = [f"Paper: {spec.paper}, {spec.year}", f"Follows: {spec.source}"]
+    lines += [f"Published: {published_text(p)}" for p in spec.published]
     if spec.notes:
-        console.print(f"Notes: {spec.notes}", soft_wrap=True, markup=False)
+        lines.append(f"Notes: {spec.notes}")
     if spec.torchvision:
-        console.print(f"Identical to torchvision.models.{spec.torchvision}", markup=False)
+        lines.append(f"Identical to torchvision.models.{spec.torchvision}")
     if spec.options:
-        console.print(f"Builder options: {', '.join(spec.options)}", soft_wrap=True, markup=False)
+        lines.append(f"Builder options: {', '.join(spec.options)}")
+    return lines

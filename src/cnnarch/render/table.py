@@ -62,6 +62,10 @@ class ColumnTable(Generic[Item]):
     row_style: Callable[[Item], str | None] | None = None
     align_markdown: bool = False
     """Right-align numeric Markdown columns (``---:``)."""
+    outputs: frozenset[Output] = EVERYWHERE
+    """Where the table appears (a terminal view and a Markdown view may pick different columns)."""
+    pad_title: bool = True
+    """Fill the title line to the table's width, as rich's ``Table`` does."""
 
     def shown(self, output: Output) -> list[Column[Item]]:
         return [c for c in self.columns if output in c.outputs]
@@ -84,7 +88,7 @@ class Document:
     blocks: list[Block]
     json: Callable[[], str] | None = None
     csv_table: int = 0
-    """Which table CSV writes (CSV holds one grid)."""
+    """Which of the tables for CSV it writes (CSV holds one grid)."""
     markdown_end: str = "\n"
     """What ends the Markdown text."""
     left_out_hint: str = "--format markdown or json shows everything"
@@ -92,6 +96,9 @@ class Document:
     @property
     def tables(self) -> list[ColumnTable[Any]]:
         return [b for b in self.blocks if isinstance(b, ColumnTable)]
+
+    def csv(self) -> ColumnTable[Any]:
+        return [t for t in self.tables if "csv" in t.outputs][self.csv_table]
 
 
 # -- CSV -------------------------------------------------------------------------------------
@@ -134,7 +141,7 @@ def to_markdown(document: Document) -> str:
             if out and not isinstance(previous, Notes):
                 out.append("")
             out += [f"- {line}" for line in block.lines]
-        else:
+        elif "markdown" in block.outputs:
             if out:
                 out.append("")
             out += markdown_table(block)
@@ -155,7 +162,7 @@ def terminal_table(table: ColumnTable[Any], width: int) -> tuple[Text, list[str]
     rows = [[c.styled(r) if c.styled else c.cell(r) for c in columns] for r in table.rows]
     styles = [table.row_style(r) for r in table.rows] if table.row_style else None
     fit = grid.layout(boxes, rows, width)
-    text = grid.box_table(table.title, boxes, rows, width, styles, fit, pad_title=True)
+    text = grid.box_table(table.title, boxes, rows, width, styles, fit, pad_title=table.pad_title)
     return text, [columns[i].header.replace("\n", " ") for i in fit.dropped]
 
 
@@ -167,6 +174,8 @@ def print_document(document: Document, console: Console) -> None:
             if "table" in block.outputs:
                 for line in block.lines:
                     console.print(Text(line, style=block.style or ""), soft_wrap=not block.wrap)
+            continue
+        if "table" not in block.outputs:
             continue
         text, left_out = terminal_table(block, console.width)
         console.print(text, soft_wrap=True, highlight=False)
@@ -187,7 +196,7 @@ def write(document: Document, output: str, console: Console, stdout: Callable[[s
             raise ValueError("this document has no JSON form")
         stdout(document.json())
     elif output == "csv":
-        stdout(to_csv(document.tables[document.csv_table]))
+        stdout(to_csv(document.csv()))
     elif output == "markdown":
         stdout(to_markdown(document))
     else:
