@@ -112,6 +112,5 @@ DROPOUT = register(
         category="dropout",
         packets=aten("dropout native_dropout feature_dropout"),
         summary="dropout (training only; a copy or nothing in inference)",
-        meta={"bernoulli_.float": _meta_unary_in_place},  # the mask, in training mode
     )
 )
