@@ -15,6 +15,7 @@ from rich.console import Console
 
 from cnnarch.bench.defaults import DEFAULT_MODELS
 from cnnarch.cli.console import err, out, parse_kwargs, write
+from cnnarch.cli.options import Input
 from cnnarch.errors import CnnarchError
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ NAMES_HELP = (
     "Models: catalogue names (see 'cnnarch list'), quoted layer lists or layer-list files, file.py:Class, "
     f"torchvision:NAME, timm:NAME. None: {', '.join(DEFAULT_MODELS)}."
 )
-INPUT_HELP = "Input size: 224 (square, default channels), 224x224, or CxHxW such as 3x224x224."
 
 
 class BenchFormat(str, Enum):
@@ -82,9 +82,7 @@ def bench(
     names: Annotated[list[str] | None, typer.Argument(help=NAMES_HELP, show_default=False)] = None,
     device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda or cuda:N.")] = "auto",
     batch: Annotated[str, typer.Option("--batch", "-b", help="Batch sizes, comma-separated.")] = "1",
-    input: Annotated[
-        str | None, typer.Option("--input", "-i", help=INPUT_HELP, show_default="the model's default")
-    ] = None,
+    input: Input = None,
     dtype: Annotated[
         str,
         typer.Option(
@@ -185,11 +183,12 @@ def bench(
     from cnnarch.bench import runner
 
     batches = parse_batches(batch)
+    size = input[0] if input and len(input) == 1 else input or None  # several: a multi-input model
     skipped: list[str] = []
     if not names:
         names, skipped = runner.default_models()
     settings = runner.BenchSettings(
-        device=device, batches=batches, input_size=input, dtype=dtype, channels_last=channels_last,
+        device=device, batches=batches, input_size=size, dtype=dtype, channels_last=channels_last,
         compile=compile, warmup=warmup, warmup_time=warmup_time, iters=iters,
         min_time=1.0 if min_time is None else min_time, threads=threads, layers=layers, top_k=top,
         options=parse_kwargs(kwargs),
