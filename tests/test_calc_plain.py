@@ -77,6 +77,10 @@ def programs(draw):
     for _ in range(draw(st.integers(1, 4))):
         text, channels = draw(layer(channels))
         layers.append(text)
+    if draw(st.booleans()):  # a head: flatten, dense layers
+        layers.append("flatten")
+        layers += [f"fc {draw(st.integers(1, 12))}" + draw(st.sampled_from(["", " nobias", " > relu"]))
+                   for _ in range(draw(st.integers(0, 2)))]  # fmt: skip
     return " > ".join(layers)
 
 

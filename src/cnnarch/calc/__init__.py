@@ -3,6 +3,22 @@ layer-list language and analysed by the same pipeline as ``cnnarch summary``."""
 
 from __future__ import annotations
 
-from cnnarch.calc.questions import bottleneck, conv, factorize, fc, gap, pool, rf, stack, tconv
+from cnnarch.calc.questions import (
+    bottleneck,
+    conv,
+    factorize,
+    fc,
+    gap,
+    head,
+    memory,
+    pool,
+    rf,
+    separable,
+    stack,
+    tconv,
+)
 
-__all__ = ["bottleneck", "conv", "factorize", "fc", "gap", "pool", "rf", "stack", "tconv"]
+__all__ = [
+    "bottleneck", "conv", "factorize", "fc", "gap", "head", "memory", "pool", "rf", "separable", "stack",
+    "tconv",
+]  # fmt: skip

@@ -23,7 +23,7 @@ from cnnarch.ops.window import Window, output_sizes
 from cnnarch.trace.records import FunctionCall, ModuleCall, ModuleInfo, OpRecord, TensorInfo, TensorRef, Trace
 
 Shape = tuple[int, ...]
-SUPPORTED = {"conv", "tconv", "maxpool", "avgpool", "gap", "relu", "fc"}
+SUPPORTED = {"conv", "tconv", "maxpool", "avgpool", "gap", "relu", "flatten", "fc"}
 
 
 def _pair(value: int | tuple[int, ...]) -> tuple[int, int]:
@@ -118,6 +118,9 @@ def _plan(program: Program, node: LayerNode, name: str, shape: Shape) -> _Layer 
         return _Layer(node, name, "ReLU", {"inplace": False}, [], shape, shape)
     if len(shape) != 3:
         return None
+    if keyword == "flatten":
+        flat = (shape[0] * shape[1] * shape[2],)
+        return _Layer(node, name, "Flatten", {"start_dim": 1, "end_dim": -1}, [], shape, flat)
     if keyword == "gap":
         return _Layer(node, name, "AdaptiveAvgPool2d", {"output_size": 1}, [], shape, (shape[0], 1, 1))
     window, config, module_type = _window(keyword, v, shape)
@@ -256,6 +259,9 @@ def _emit(w: _Writer, layer: _Layer, params: dict[str, int], x: int, call: int) 
                         [out_shape], call)[0]  # fmt: skip
         args = {"self": bias, "mat1": TensorRef(x), "mat2": TensorRef(t), "beta": 1, "alpha": 1}
         return w.op("aten.addmm", "default", args, [bias.id, x, t], [out_shape], call)[0]
+    if layer.type == "Flatten":
+        args = {"self": TensorRef(x), "size": list(out_shape)}
+        return w.op("aten.view", "default", args, [x], [out_shape], call, "view", w.tensors[x].storage)[0]
     if layer.type == "ReLU":
         out = w.op("aten.relu", "default", {"self": TensorRef(x)}, [x], [out_shape], call)[0]
         w.function("torch.nn.functional.relu", call, start)

@@ -442,3 +442,154 @@ def bottleneck(
         notes=notes,
         verbose=verbose,
     )
+
+
+# -- efficient blocks and heads ----------------------------------------------------------------
+def separable(
+    kernel: int = 3,
+    c_in: int = 64,
+    c_out: int = 128,
+    size: str = "56",
+    bias: bool = False,
+    verbose: bool = False,
+) -> Alternatives:
+    """``calc separable -k 3 --in 64 --out 128``: a standard KxK convolution against MobileNet's
+    depthwise KxK (one filter per channel, groups = C_in) followed by a 1x1 pointwise one. The
+    ratio of their weights (and MACs) is 1/C_out + 1/K², worked from the two counts."""
+    h, w = spatial(size)
+    nb = "" if bias else " nobias"
+    pad = (kernel - 1) // 2
+    a = analyze_program(f"conv {c_out} k{kernel} p{pad}{nb} > relu", (c_in, h, w), "standard")
+    b = analyze_program(
+        f"conv {c_in} k{kernel} p{pad} g{c_in}{nb} > relu > conv {c_out} k1{nb} > relu",
+        (c_in, h, w),
+        "separable",
+    )
+    notes = ["weights only (no biases), as the lectures count them" if not bias else "biases included"]
+    if not bias:
+        pa, pb = a.report.totals.params, b.report.totals.params
+        k2 = kernel * kernel
+        exact = Fraction(pb, pa)
+        assert exact == Fraction(1, c_out) + Fraction(1, k2)  # the closed form is the counts' ratio
+        notes.insert(
+            0,
+            f"B/A = (K·K·C_in + C_in·C_out)/(K·K·C_in·C_out) = 1/C_out + 1/K² = 1/{c_out} + 1/{k2} "
+            f"= {exact.numerator}/{exact.denominator} ≈ {float(exact):.3f}: "
+            f"about {float(1 / exact):.1f}× fewer",
+        )
+    return _compare(
+        f"Standard {kernel}x{kernel} convolution vs depthwise-separable, {c_in} → {plural(c_out, 'channel')}",
+        a,
+        f"standard {kernel}x{kernel}",
+        b,
+        f"depthwise {kernel}x{kernel} (groups {c_in}), then pointwise 1x1",
+        c_in,
+        c_out,
+        notes=notes,
+        verbose=verbose,
+    )
+
+
+def head(shape: str, classes: int = 1000, layout: str = "chw", verbose: bool = False) -> Alternatives:
+    """``calc head 512x7x7 --classes 1000``: a dense classifier on the flattened map (VGG)
+    against global average pooling then a dense layer (NiN, GoogLeNet, ResNet): parameters of
+    each, with biases (the layers as the papers build them), and their ratio."""
+    if layout not in LAYOUTS:
+        raise CnnarchError(f"--layout {layout!r} is not a layout", "use chw (C x H x W) or hwc (H x W x C)")
+    parts = re.split(r"\s*[xX×]\s*", shape.strip())
+    name = "CxHxW" if layout == "chw" else "HxWxC"
+    if len(parts) != 3 or not all(p.isdigit() and int(p) >= 1 for p in parts):
+        raise CnnarchError(f"{shape!r} is not {name}", f"give the map as {name}, e.g. 512x7x7")
+    x, y, z = (int(p) for p in parts)
+    c, h, w = (x, y, z) if layout == "chw" else (z, x, y)
+    a = analyze_program(f"flatten > fc {classes}", (c, h, w), "dense")
+    b = analyze_program(f"gap > flatten > fc {classes}", (c, h, w), "gap")
+    pa, pb = a.report.totals.params, b.report.totals.params
+    flat = c * h * w
+    steps = [
+        Step(
+            "Parameters?",
+            f"{count(pa)} vs {count(pb)}",
+            value=[pa, pb],
+            working=(
+                f"A: (C·H·W)·N + N = {c}·{h}·{w}·{classes} + {classes} = {count(flat * classes)} + "
+                f"{count(classes)} = {count(pa)}; B: C·N + N = {c}·{classes} + {classes} = {count(pb)}"
+            ),
+            notes=[f"A/B = {count(pa)}/{count(pb)} ≈ {pa / pb:.1f}: the GAP head has {pa / pb:.1f}× fewer"],
+        ),
+        Step(
+            "Output shape?",
+            f"{lecture_shape(a.report.output_shape)} vs {lecture_shape(b.report.output_shape)}",
+            value=[a.report.output_shape, b.report.output_shape],
+        ),
+    ]
+    candidates = [
+        Candidate("flatten, then dense", a.program, a.explanation),
+        Candidate("global average pooling, then dense", b.program, b.explanation),
+    ]
+    notes = [
+        f"{shape.strip()} read as {name}: C = {c}, H = {h}, W = {w}; "
+        "biases included, as the papers' heads have them"
+    ]
+    return Alternatives(
+        f"Classifier head on a {c}-channel {h}x{w} map, {classes:,} classes: dense vs GAP",
+        candidates,
+        steps,
+        notes,
+        details=verbose,
+    )
+
+
+DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
+
+
+def memory(shape: str, dtype: str = "fp32", batch: int = 1, params: int | None = None) -> Alternatives:
+    """``calc memory 96x55x55 --dtype fp16 --batch 32 [--params 34944]``: the bytes of a feature
+    map (C x H x W) for a batch, and of parameters, in one number type."""
+    if dtype not in DTYPE_BYTES:
+        raise CnnarchError(f"--dtype {dtype!r} is not a number type", f"use one of: {', '.join(DTYPE_BYTES)}")
+    if batch < 1:
+        raise CnnarchError(f"--batch {batch} must be at least 1")
+    parts = re.split(r"\s*[xX×]\s*", shape.strip())
+    if not parts or not all(p.isdigit() and int(p) >= 1 for p in parts):
+        raise CnnarchError(f"{shape!r} is not a shape", "give it as CxHxW (e.g. 96x55x55) or a count (4096)")
+    dims = [int(p) for p in parts]
+    itemsize = DTYPE_BYTES[dtype]
+    values = batch
+    for d in dims:
+        values *= d
+    letters = {3: "B·C·H·W", 1: "B·N"}.get(len(dims), "B·" + "·".join(f"d{i}" for i in range(len(dims))))
+    factors = "·".join(str(n) for n in (batch, *dims, itemsize))
+    unit = "" if itemsize == 1 else "s"
+    nbytes = values * itemsize
+    steps = [
+        Step(
+            "Activation memory?",
+            f"{count(nbytes)} bytes ({_binary(nbytes)})",
+            value=nbytes,
+            working=f"{letters}·bytes = {factors} = {count(nbytes)} bytes ({_binary(nbytes)})",
+            notes=[f"{dtype}: {itemsize} byte{unit} a value; {count(values)} values"],
+        )
+    ]
+    if params is not None:
+        total = params * itemsize
+        steps.append(
+            Step(
+                "Parameter memory?",
+                f"{count(total)} bytes ({_binary(total)})",
+                value=total,
+                working=f"parameters·bytes = {params}·{itemsize} = {count(total)} bytes ({_binary(total)})",
+                notes=["the model's size on disk in this type (plus a small header)"],
+            )
+        )
+    return Alternatives(f"Memory of {shape.strip()} in {dtype}, batch {batch}", [], steps)
+
+
+def _binary(n: int) -> str:
+    """``1.11 MiB``: bytes in binary units, as memory is sold."""
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} TiB"

@@ -62,7 +62,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("cnnarch.cli.explain_cmd:explain",
                 "Exam-style worked answers for each layer: formula, numbers substituted, result."),
     "calc": ("cnnarch.cli.calc_cmd:app",
-             "One computation, worked: conv, pool, tconv, fc, rf, stack, factorize, bottleneck, gap."),
+             "One computation, worked: conv, pool, tconv, fc, gap, rf, memory, stack, factorize, "
+             "bottleneck, separable, head."),
     "quiz": ("cnnarch.cli.quiz_cmd:quiz",
              "Exam questions with an answer key, worked; --interactive asks them one at a time."),
     "bench": ("cnnarch.cli.bench_cmd:bench",

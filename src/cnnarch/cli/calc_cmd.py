@@ -13,8 +13,8 @@ from cnnarch.errors import CnnarchError
 app = typer.Typer(
     name="calc",
     help=(
-        "One computation, worked: a layer's output size, parameters, MACs and receptive field, or "
-        "a design comparison from the lectures. Each is a small network analysed like 'cnnarch "
+        "One computation, worked: a layer's output size, parameters, MACs and receptive field, "
+        "memory, or a design comparison from the lectures. Each is a small network analysed like 'cnnarch "
         "summary', so the numbers agree.\n\n"
         "Examples:\n\n"
         "  cnnarch calc conv 227 -k 11 -s 4 -p 0 --in-channels 3 --filters 96\n\n"
@@ -333,3 +333,83 @@ def bottleneck(
     from cnnarch import calc
 
     _show(calc.bottleneck(c_in, reduce, c_out, kernel, size, bias, verbose), fmt)
+
+
+@app.command("separable")
+def separable(
+    kernel: Annotated[int, typer.Option("--kernel", "-k", min=1, help="The kernel size K.")] = 3,
+    c_in: Annotated[int, typer.Option("--in", min=1, help="Input channels.")] = 64,
+    c_out: Annotated[int, typer.Option("--out", min=1, help="Output channels.")] = 128,
+    size: Annotated[str, typer.Option("--input", "-i", help="Input height and width, for MACs.")] = "56",
+    bias: Annotated[bool, WEIGHTS_BIAS] = False,
+    verbose: Annotated[bool, VERBOSE] = False,
+    fmt: FormatOption = CalcFormat.text,
+) -> None:
+    """A standard KxK convolution against a depthwise-separable one (MobileNet: a KxK filter per
+    channel, then a 1x1 across channels): weights, MACs and the ratio 1/C_out + 1/K², worked.
+
+    Examples:
+
+      cnnarch calc separable -k 3 --in 64 --out 128
+
+      cnnarch calc separable -k 3 --in 512 --out 512 --input 14
+    """
+    from cnnarch import calc
+
+    _show(calc.separable(kernel, c_in, c_out, size, bias, verbose), fmt)
+
+
+@app.command("head")
+def head(
+    shape: Annotated[
+        str, typer.Argument(help="The last feature map as CxHxW, e.g. 512x7x7.", show_default=False)
+    ],
+    classes: Annotated[int, typer.Option("--classes", "-n", min=1, help="Classes (outputs).")] = 1000,
+    layout: Annotated[
+        str,
+        typer.Option(
+            "--layout", help="How SHAPE is written: chw (C x H x W) or hwc (the lectures' H x W x C)."
+        ),
+    ] = "chw",
+    verbose: Annotated[bool, VERBOSE] = False,
+    fmt: FormatOption = CalcFormat.text,
+) -> None:
+    """A classifier head: a dense layer on the flattened map (VGG) against global average pooling
+    then a dense layer (NiN, GoogLeNet, ResNet): the parameters of each and their ratio.
+
+    Examples:
+
+      cnnarch calc head 512x7x7 --classes 1000
+
+      cnnarch calc head 7x7x1024 --layout hwc --classes 1000
+    """
+    from cnnarch import calc
+
+    _show(calc.head(shape, classes, layout.lower(), verbose), fmt)
+
+
+@app.command("memory")
+def memory(
+    shape: Annotated[
+        str, typer.Argument(help="A feature map as CxHxW (96x55x55) or a count (4096).", show_default=False)
+    ],
+    dtype: Annotated[str, typer.Option("--dtype", help="Number type: fp32, fp16, bf16 or int8.")] = "fp32",
+    batch: Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size.")] = 1,
+    params: Annotated[
+        int | None,
+        typer.Option("--params", min=0, help="Also the bytes of this many parameters.", show_default=False),
+    ] = None,
+    fmt: FormatOption = CalcFormat.text,
+) -> None:
+    """Memory, worked: the bytes of a feature map for a batch, B·C·H·W·bytes, and of the
+    parameters (a model's size on disk after quantisation to --dtype).
+
+    Examples:
+
+      cnnarch calc memory 96x55x55 --batch 32 --dtype fp16
+
+      cnnarch calc memory 4096 --params 138357544 --dtype int8
+    """
+    from cnnarch import calc
+
+    _show(calc.memory(shape, dtype.lower(), batch, params), fmt)

@@ -86,7 +86,7 @@ def alternatives_text(c: Alternatives) -> list[str]:
                 lines += [_text_heading(part), ""]
             else:
                 lines += [*_text_layer(part, "  "), ""]
-    if not c.details:
+    if not c.details and c.candidates:
         lines.append("")
     lines.append("Compared" if len(c.candidates) > 1 else "Answer")
     for step in c.verdict:

@@ -1,0 +1,91 @@
+"""The efficient-block, head and memory questions, each against PyTorch's own modules: weights
+by ``numel``, MACs by FlopCounterMode, shapes by a forward pass on CPU tensors, bytes by
+``element_size``; the subcommands answer without importing torch."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from cnnarch import calc
+from cnnarch.errors import CnnarchError
+from tests.conftest import numel, run
+
+
+def _macs(model: nn.Module, shape: tuple[int, ...]) -> int:
+    with FlopCounterMode(display=False) as counter:
+        model(torch.zeros(1, *shape))
+    return counter.get_total_flops() // 2
+
+
+@settings(max_examples=15, deadline=None)
+@given(k=st.sampled_from([1, 3, 5]), c_in=st.sampled_from([4, 8, 32]), c_out=st.sampled_from([8, 16, 64]))
+def test_separable_is_pytorchs(k, c_in, c_out):
+    answer = calc.separable(k, c_in, c_out, size="12")
+    standard = nn.Conv2d(c_in, c_out, k, padding=(k - 1) // 2, bias=False)
+    separable = nn.Sequential(
+        nn.Conv2d(c_in, c_in, k, padding=(k - 1) // 2, groups=c_in, bias=False),
+        nn.Conv2d(c_in, c_out, 1, bias=False),
+    )
+    assert answer.verdict[0].value == [numel(standard), numel(separable)]
+    macs = next(s for s in answer.verdict if s.question.startswith("MACs"))
+    assert macs.value == [_macs(standard, (c_in, 12, 12)), _macs(separable, (c_in, 12, 12))]
+    ratio = Fraction(numel(separable), numel(standard))
+    assert ratio == Fraction(1, c_out) + Fraction(1, k * k)
+    assert f"= {ratio.numerator}/{ratio.denominator}" in answer.notes[0]
+
+
+def test_gap_head_against_the_dense_head():
+    answer = calc.head("512x7x7", classes=1000)
+    dense, pooled = nn.Linear(512 * 7 * 7, 1000), nn.Linear(512, 1000)
+    assert answer.verdict[0].value == [numel(dense), numel(pooled)] == [25_089_000, 513_000]
+    assert "512·7·7·1000 + 1000 = 25,088,000 + 1,000 = 25,089,000" in answer.verdict[0].line
+    assert calc.head("7x7x512", layout="hwc").verdict[0].value == answer.verdict[0].value
+    out = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), pooled)(torch.zeros(1, 512, 7, 7))
+    assert answer.verdict[1].value[1] == list(out.shape)
+
+
+DTYPES = [("fp32", torch.float32), ("fp16", torch.float16), ("bf16", torch.bfloat16), ("int8", torch.int8)]
+
+
+@pytest.mark.parametrize(("dtype", "torch_dtype"), DTYPES)
+def test_memory_is_bytes_of_real_tensors(dtype, torch_dtype):
+    answer = calc.memory("96x55x55", dtype, batch=8, params=34_944)
+    x = torch.zeros(8, 96, 55, 55, dtype=torch_dtype)
+    weights = torch.zeros(34_944, dtype=torch_dtype)
+    assert answer.verdict[0].value == x.numel() * x.element_size()
+    assert answer.verdict[1].value == weights.numel() * weights.element_size()
+    assert f"8·96·55·55·{x.element_size()}" in answer.verdict[0].line
+
+
+def test_bad_input():
+    with pytest.raises(CnnarchError, match="is not a number type"):
+        calc.memory("96x55x55", "fp8")
+    with pytest.raises(CnnarchError, match="is not CxHxW"):
+        calc.head("512x7")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["separable", "-k", "3", "--in", "64", "--out", "128"], ["head", "512x7x7"],
+     ["memory", "96x55x55", "--batch", "32", "--dtype", "fp16"]],
+)  # fmt: skip
+def test_subcommands_answer_without_torch(argv):
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\nfrom cnnarch.cli.app import main\n"
+        "try: main(sys.argv[1:])\nexcept SystemExit as e: assert not e.code, e.code\n"
+        "assert 'torch' not in sys.modules, 'torch imported'"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, "calc", *argv], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    code, out, _ = run("calc", *argv, "--help")
+    assert code == 0 and "Examples" in out
