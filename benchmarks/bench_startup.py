@@ -34,6 +34,9 @@ CALC = [
     ["calc", "stack", "7", "--as", "3,3,3", "--channels", "256"],
     ["calc", "factorize", "7"],
     ["calc", "bottleneck", "--in", "192", "--reduce", "64", "--out", "256"],
+    ["calc", "separable", "-k", "3", "--in", "64", "--out", "128"],
+    ["calc", "head", "512x7x7"],
+    ["calc", "memory", "96x55x55", "--batch", "32", "--dtype", "fp16"],
 ]
 """Every calculator subcommand: arithmetic, so it must not import torch either (issue 16 §1)."""
 
