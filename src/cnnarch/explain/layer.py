@@ -133,11 +133,49 @@ def _rounded(exact: float | int, result: int, rounding: str | None) -> str:
     return f"{format_fraction(Fraction(exact))} → {rounding} {result}"
 
 
+LAYOUT = {3: "NCL", 4: "NCHW", 5: "NCDHW"}
+
+
+def feature_map(view: LayerView) -> bool:
+    """Whether the row's output is a channel-first feature map, which the lectures write
+    ``[?, H, W, C]``: at least 3-D and not made by a reshape (YOLO's view to [1, 7, 7, 30] is a
+    grid of predictions, not channels first, and is shown as PyTorch holds it)."""
+    if len(view.layer.output_shape) < 3:
+        return False
+    producers = [view.trace.tensors[t].producer for t in view.row.outputs]
+    made = [view.trace.ops[p] for p in producers if p is not None]
+    return not any(
+        category(op) == "reshape"
+        and op.inputs
+        and view.tensor(op.inputs[0]).shape != view.tensor(op.outputs[0]).shape
+        for op in made
+    )
+
+
+def shape_text(shape: list[int], mapped: bool) -> str:
+    """``[?, 55, 55, 96]`` for a feature map; any other tensor as it is, batch unknown."""
+    return lecture_shape(shape) if mapped else "[" + ", ".join(["?", *(str(d) for d in shape[1:])]) + "]"
+
+
 def shape_steps(view: LayerView) -> list[Step]:
+    """The output shape, worked; feature maps in the lectures' order with PyTorch's beside them,
+    other tensors as they are (a flat vector has no layout to name)."""
+    out = view.layer.output_shape
+    mapped = feature_map(view)
+    note = ""
+    if mapped:
+        note = f"{LAYOUT.get(len(out), 'PyTorch')} {nchw(out)}"
+    elif len(out) > 2:
+        note = f"as PyTorch holds it (not a feature map, so not reordered): {nchw(out)}"
+    steps = _shape_steps(view, shape_text(out, mapped), note)
+    for step in steps:
+        step.notes = [n for n in step.notes if n]
+    return steps
+
+
+def _shape_steps(view: LayerView, lecture: str, shape_note: str) -> list[Step]:
     layer = view.layer
     out = layer.output_shape
-    lecture = lecture_shape(out)
-    shape_note = f"NCHW {nchw(out)}"
     ins = layer.input_shapes
     if layer.formula:
         return _window_shape(view, lecture, shape_note)
@@ -207,7 +245,12 @@ def shape_steps(view: LayerView) -> list[Step]:
     if any(category(op) == "upsample" for op in view.ops) and ins and len(ins[0]) == len(out) >= 3:
         return [_resize_shape(ins[0], out, lecture, shape_note)]
     if ins and list(ins[0]) == list(out):
-        return [Step("Output shape?", f"{lecture} ({shape_note}), unchanged", value=out, trivial=True)]
+        held = f" ({shape_note})" if shape_note else ""
+        return [Step("Output shape?", f"{lecture}{held}, unchanged", value=out, trivial=True)]
+    if ins and len(out) > len(ins[0]) and ins[0][0] == out[0] and prod(ins[0][1:]) == prod(out[1:]):
+        working = f"{count(prod(out[1:]))} = {product(out[1:])} → {lecture}"
+        note = f"a reshape keeps every value: {shape_text(ins[0], len(ins[0]) > 2)} → {lecture}"
+        return [Step("Output shape?", lecture, None, None, out, [note, shape_note], working=working)]
     return [Step("Output shape?", lecture, value=out, notes=[shape_note])]
 
 

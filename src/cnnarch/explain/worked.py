@@ -10,7 +10,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cnnarch.explain.branches import Block, find_blocks
-from cnnarch.explain.layer import LayerView, mac_step, param_step, rf_step, rf_text, shape_steps, title
+from cnnarch.explain.layer import (
+    LAYOUT,
+    LayerView,
+    feature_map,
+    mac_step,
+    param_step,
+    rf_step,
+    rf_text,
+    shape_steps,
+    shape_text,
+    title,
+)
 from cnnarch.explain.model import Explanation, Heading, LayerAnswer, Step
 from cnnarch.explain.notation import count, lecture_shape, nchw
 from cnnarch.explain.select import select
@@ -86,7 +97,12 @@ def explain(
         model=report.model,
         input_shape=report.input_shape,
         parts=parts,
-        totals=_totals(report, chosen, verbose),
+        totals=_totals(
+            report,
+            chosen,
+            verbose,
+            feature_map(LayerView(report.layers[-1], rows[-1], trace, rfs, sources[-1])),
+        ),
         notes=_notes(report),
         program=program,
     )
@@ -155,7 +171,7 @@ def _sum_step(question: str, values: list[int], total: int, notes: list[str]) ->
     return Step(question, count(total), None, sub, total, notes)
 
 
-def _totals(report: Report, chosen: list[int], verbose: bool = False) -> list[Step]:
+def _totals(report: Report, chosen: list[int], verbose: bool = False, mapped: bool = True) -> list[Step]:
     t = report.totals
     steps = []
     if len(chosen) < len(report.layers):
@@ -193,9 +209,11 @@ def _totals(report: Report, chosen: list[int], verbose: bool = False) -> list[St
     steps.append(
         Step(
             "Output shape?",
-            lecture_shape(report.output_shape),
+            shape_text(report.output_shape, mapped),
             value=report.output_shape,
-            notes=[f"NCHW {nchw(report.output_shape)}"],
+            notes=[f"{LAYOUT[len(report.output_shape)]} {nchw(report.output_shape)}"]
+            if mapped and len(report.output_shape) in LAYOUT
+            else [],
         )
     )
     last = next((x for x in reversed(report.layers) if x.receptive_field), None)
