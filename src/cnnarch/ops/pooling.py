@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cnnarch.ops import _meta
-from cnnarch.ops.record import OpFamily, Tensors, aten, register
+from cnnarch.ops.record import Mismatch, OpFamily, Tensors, aten, register
 from cnnarch.ops.window import Window, WindowKind, expand, output_length
 from cnnarch.trace.records import OpRecord
 
@@ -68,9 +68,30 @@ def _meta_max_pool(n: int):
     return shortcut
 
 
+def _smaller_than_kernel(w: Window, sizes: tuple[int, ...]) -> bool:
+    """PyTorch's 3-D average pooling (and it alone) refuses an input smaller than its kernel along
+    any axis, whatever the padding: ``input image (T: 1 ...) smaller than kernel size``."""
+    return w.kind == "avgpool" and w.spatial == 3 and any(n < k for n, k in zip(sizes, w.kernel, strict=True))
+
+
+def _check_avg_pool(op: OpRecord, tensors: Tensors) -> Mismatch | None:
+    w = _window(op, tensors)
+    sizes = tuple(tensors.tensors[op.inputs[0]].shape[-w.spatial :])
+    if not _smaller_than_kernel(w, sizes):
+        return None
+    shape, kernel = "x".join(map(str, sizes)), "x".join(map(str, w.kernel))
+    return Mismatch(
+        f"gets {shape}, too small for its {kernel} kernel: 3-D average pooling needs every input "
+        "size at least the kernel's, padding not counted"
+    )
+
+
 def _meta_avg_pool(n: int):
     def shortcut(input, kernel_size, stride=(), padding=0, ceil_mode=False, *_options, **_named):
-        shape = _pooled_shape(_pooling("avgpool", n, kernel_size, stride, padding, 1, ceil_mode), input)
+        w = _pooling("avgpool", n, kernel_size, stride, padding, 1, ceil_mode)
+        if _smaller_than_kernel(w, tuple(input.shape[-n:])):
+            return NotImplemented  # PyTorch's kernel refuses it, and says why
+        shape = _pooled_shape(w, input)
         return NotImplemented if shape is None else _meta.empty(shape, input)
 
     return shortcut
@@ -102,6 +123,7 @@ AVG_POOL = register(
         summary="average pooling: the mean of each window",
         receptive_field="window",
         window=_window,
+        check=_check_avg_pool,
         meta={"avg_pool2d.default": _meta_avg_pool(2), "avg_pool3d.default": _meta_avg_pool(3)},
     )
 )
