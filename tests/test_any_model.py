@@ -49,6 +49,21 @@ def test_a_tied_weight_is_counted_once_and_stays_tied_in_the_users_object():
     assert model.decoder.weight is model.encoder.weight
 
 
+def test_a_tied_weight_row_says_so_and_each_preset_attributes_it_as_its_tool():
+    torchinfo = pytest.importorskip("torchinfo")
+    from fvcore.nn import FlopCountAnalysis
+
+    model = TiedLanguageModel()
+    tokens = torch.zeros(1, 16, dtype=torch.int64)
+    report = analyze(model, "16:int64", convention="torchinfo")
+    decoder = next(layer for layer in report.layers if layer.name == "decoder")
+    assert decoder.params == 0 and any("shared with encoder" in note for note in decoder.notes)
+    live = torchinfo.summary(model, input_data=tokens, verbose=0)
+    assert report.totals.ops_count == live.total_mult_adds  # torchinfo credits every module using it
+    fvcore = FlopCountAnalysis(model, tokens).unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+    assert analyze(model, "16:int64", convention="fvcore").totals.ops_count == fvcore.total()
+
+
 def test_the_users_module_is_unchanged_by_analyze():
     model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))
     model(torch.randn(2, 3, 12, 12))  # materialise the lazy layer, run the BatchNorm once

@@ -307,6 +307,10 @@ class _Context:
             if t.kind == "param" and t.name:
                 path, _, name = t.name.rpartition(".")
                 self.params.setdefault(path, {})[name] = t.numel
+        for alias, tid in trace.aliases.items():  # a tied weight is also its other modules' own
+            if trace.tensors[tid].kind == "param":
+                path, _, name = alias.rpartition(".")
+                self.params.setdefault(path, {})[name] = trace.tensors[tid].numel
 
     def numel(self, tid: int) -> int:
         return self.trace.tensors[tid].numel

@@ -18,6 +18,9 @@ class RowParams:
     params: int = 0
     trainable: int = 0
     buffers: int = 0
+    shared: list[str] = field(default_factory=list)
+    """Parameters this row reads that an earlier row was credited with (a tied weight), as
+    ``"decoder.weight is encoder's"``: counted once, where first used."""
 
 
 @dataclass
@@ -34,15 +37,21 @@ class ParamCounts:
 
 def attribute_params(trace: Trace, rows: list[Row]) -> ParamCounts:
     by_row = {row.index: RowParams() for row in rows}
-    claimed: set[int] = set()
+    claimed: dict[int, str] = {}  # tensor id -> the row credited with it
     for row in rows:
         counts = by_row[row.index]
         for op_index in row.ops:
             for tid in trace.ops[op_index].inputs:
                 t = trace.tensors[tid]
-                if t.kind not in ("param", "buffer") or tid in claimed:
+                if t.kind not in ("param", "buffer"):
                     continue
-                claimed.add(tid)
+                first = claimed.get(tid)
+                if first is not None:
+                    note = f"shared with {first}: {t.name} ({t.numel:,} parameters counted there)"
+                    if t.kind == "param" and first != row.name and note not in counts.shared:
+                        counts.shared.append(note)
+                    continue
+                claimed[tid] = row.name
                 if t.kind == "param":
                     counts.params += t.numel
                     counts.trainable += t.numel if t.requires_grad else 0

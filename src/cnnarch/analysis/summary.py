@@ -118,6 +118,7 @@ def build_report(
         win, formulas, notes = _formula(row, trace)
         outputs = [list(trace.tensors[t].shape) for t in row.outputs]
         shared = row.call is not None and trace.calls[row.call].call_number > 1
+        notes.extend(params.by_row[row.index].shared)  # a tied weight: counted where first used
         if shared:
             notes.append(
                 f"call {trace.calls[row.call].call_number} of a shared module: parameters counted once"

@@ -133,6 +133,9 @@ class Trace:
     saved: dict[int, int] = field(default_factory=dict)
     """Tensors autograd saved for backward (traced with grad), each with the index of the
     operation whose backward uses it last, i.e. the earliest operation that saved it."""
+    aliases: dict[str, int] = field(default_factory=dict)
+    """Further names of a parameter or buffer registered under several (a tied weight:
+    ``decoder.weight`` → the id of the tensor first met as ``encoder.weight``)."""
 
     def tensor(self, ref: TensorRef | int) -> TensorInfo:
         return self.tensors[ref.id if isinstance(ref, TensorRef) else ref]

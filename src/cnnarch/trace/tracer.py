@@ -157,6 +157,7 @@ class TraceBuilder:
         self._alive: list[torch.Tensor] = []  # keeps python ids unique for the whole trace
         self._storages = 0
         self._call_counts: dict[int, int] = {}
+        self.aliases: dict[str, int] = {}
         named = modules if modules is not None else named_modules(model)
         self.module_objects = [m for _, m in named]
         self._paths = {id(m): p for p, m in named}
@@ -168,8 +169,12 @@ class TraceBuilder:
             for kind, table in (("param", "_parameters"), ("buffer", "_buffers")):
                 for path, module in named:
                     for key, tensor in getattr(module, table).items():
-                        if tensor is not None and id(tensor) not in self._ids:
+                        if tensor is None:
+                            continue
+                        if id(tensor) not in self._ids:
                             self._register(tensor, kind, f"{path}.{key}" if path else key)
+                        else:  # a tied weight: one tensor, a further name
+                            self.aliases[f"{path}.{key}" if path else key] = self._ids[id(tensor)]
         self.inputs: list[int] = []
         self.outputs: list[int] = []
         self._packed: list[tuple[int, int]] = []
@@ -357,6 +362,7 @@ class TraceBuilder:
             dtype=dtype,
             functions=self.functions,
             saved=self._saved(),
+            aliases=self.aliases,
         )
 
 
