@@ -15,6 +15,7 @@ def _meta_empty_like(self, *, dtype=None, layout=None, device=None, pin_memory=N
         return NotImplemented
     return _meta.empty(self.shape, self, dtype)
 
+
 CREATION = register(
     OpFamily(
         name="creation",
