@@ -37,6 +37,7 @@ CALC = [
     ["calc", "separable", "-k", "3", "--in", "64", "--out", "128"],
     ["calc", "head", "512x7x7"],
     ["calc", "memory", "96x55x55", "--batch", "32", "--dtype", "fp16"],
+    ["calc", "anchors"],
 ]
 """Every calculator subcommand: arithmetic, so it must not import torch either (issue 16 §1)."""
 

@@ -74,7 +74,8 @@ def test_bad_input():
 @pytest.mark.parametrize(
     "argv",
     [["separable", "-k", "3", "--in", "64", "--out", "128"], ["head", "512x7x7"],
-     ["memory", "96x55x55", "--batch", "32", "--dtype", "fp16"]],
+     ["memory", "96x55x55", "--batch", "32", "--dtype", "fp16"], ["anchors"],
+     ["anchors", "--maps", "38x50", "--scales", "3", "--ratios", "3", "--roi", "7"]],
 )  # fmt: skip
 def test_subcommands_answer_without_torch(argv):
     import subprocess

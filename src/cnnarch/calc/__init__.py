@@ -4,6 +4,7 @@ layer-list language and analysed by the same pipeline as ``cnnarch summary``."""
 from __future__ import annotations
 
 from cnnarch.calc.questions import (
+    anchors,
     bottleneck,
     conv,
     factorize,
@@ -19,6 +20,6 @@ from cnnarch.calc.questions import (
 )
 
 __all__ = [
-    "bottleneck", "conv", "factorize", "fc", "gap", "head", "memory", "pool", "rf", "separable", "stack",
-    "tconv",
+    "anchors", "bottleneck", "conv", "factorize", "fc", "gap", "head", "memory", "pool", "rf", "separable",
+    "stack", "tconv",
 ]  # fmt: skip

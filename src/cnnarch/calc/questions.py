@@ -593,3 +593,88 @@ def _binary(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.2f} {unit}"
         size /= 1024
     return f"{size:.2f} TiB"
+
+
+# -- detection heads ---------------------------------------------------------------------------
+SSD300_MAPS = "38,19,10,5,3,1"
+SSD300_BOXES = "4,6,6,6,4,4"
+"""SSD300 (Liu et al. 2016, VGG-16 base): conv4_3, fc7, conv8_2 ... conv11_2 and the default
+boxes at each of their locations (Section 2.2, Fig. 2: 8,732 in all)."""
+
+
+def _int_list(text: str, what: str) -> list[str]:
+    parts = [p.strip().lower() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise CnnarchError(f"{what} {text!r} is empty", "e.g. --maps 38,19,10,5,3,1")
+    for p in parts:
+        size_text(p, what)
+    return parts
+
+
+def anchors(
+    maps: str = SSD300_MAPS,
+    boxes: str | None = SSD300_BOXES,
+    scales: int | None = None,
+    ratios: int | None = None,
+    roi: int | None = None,
+    channels: int = 512,
+) -> Alternatives:
+    """``calc anchors``: default boxes (SSD) or anchors (Faster R-CNN's RPN) of a detection
+    head, Σ H_k·W_k·b_k over its feature maps, where b_k boxes sit at each location (``scales``
+    × ``ratios`` of them for an RPN). ``roi``: the RoI pooling output per region, roi x roi x
+    ``channels``, which the first dense layer of a Faster R-CNN head takes."""
+    sizes = [spatial(m, "--maps") for m in _int_list(maps, "--maps")]
+    steps = []
+    if scales is not None or ratios is not None:
+        if scales is None or ratios is None or scales < 1 or ratios < 1:
+            raise CnnarchError(
+                "--scales and --ratios go together", "e.g. --scales 3 --ratios 3 (Faster R-CNN)"
+            )
+        per = [scales * ratios] * len(sizes)
+        steps.append(
+            Step(
+                "Boxes per location?",
+                str(per[0]),
+                "scales × aspect ratios",
+                f"{scales} × {ratios}",
+                per[0],
+                ["an RPN predicts 2 objectness scores and 4 box offsets for each of them"],
+            )
+        )
+    else:
+        per = [int(b) for b in _int_list(boxes or "", "--boxes")]
+        if len(per) == 1:
+            per = per * len(sizes)
+        if len(per) != len(sizes):
+            raise CnnarchError(
+                f"--boxes gives {len(per)} counts for {len(sizes)} feature maps",
+                "give one per map, or one for all",
+            )
+    terms = [h * w * b for (h, w), b in zip(sizes, per, strict=True)]
+    total = sum(terms)
+    sub = " + ".join(f"{h}·{w}·{b}" for (h, w), b in zip(sizes, per, strict=True))
+    working = f"Σ H_k·W_k·b_k = {sub}" + (
+        f" = {' + '.join(count(t) for t in terms)}" if len(terms) > 1 else ""
+    )
+    listed = ", ".join(f"{h}x{w}" for h, w in sizes)
+    counts = ", ".join(str(x) for x in per)
+    notes = [f"feature maps {listed}; boxes per location {counts}"] if len(sizes) > 1 else []
+    steps.append(
+        Step("Boxes?", count(total), value=total, working=f"{working} = {count(total)}", notes=notes)
+    )
+    if roi is not None:
+        if roi < 1:
+            raise CnnarchError(f"--roi {roi} must be at least 1", "e.g. --roi 7 (Faster R-CNN on VGG-16)")
+        values = roi * roi * channels
+        steps.append(
+            Step(
+                "RoI pooling output?",
+                f"{count(values)} values per region",
+                "H_roi·W_roi·C",
+                f"{roi}·{roi}·{channels}",
+                values,
+                [f"each region, whatever its size, is max-pooled to {roi}x{roi}x{channels}"],
+            )
+        )
+    title = "Default boxes of a detection head" if scales is None else "Anchors of a region proposal network"
+    return Alternatives(title, [], steps)

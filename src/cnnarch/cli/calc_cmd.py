@@ -413,3 +413,43 @@ def memory(
     from cnnarch import calc
 
     _show(calc.memory(shape, dtype.lower(), batch, params), fmt)
+
+
+@app.command("anchors")
+def anchors(
+    maps: Annotated[
+        str, typer.Option("--maps", help="Feature-map sizes, one per head: 38,19,10 or HxW such as 38x50.")
+    ] = "38,19,10,5,3,1",
+    boxes: Annotated[
+        str, typer.Option("--boxes", help="Boxes at each location, one per map (or one for all).")
+    ] = "4,6,6,6,4,4",
+    scales: Annotated[
+        int | None,
+        typer.Option("--scales", min=1, help="RPN: anchor scales (with --ratios).", show_default=False),
+    ] = None,
+    ratios: Annotated[
+        int | None,
+        typer.Option("--ratios", min=1, help="RPN: aspect ratios (with --scales).", show_default=False),
+    ] = None,
+    roi: Annotated[
+        int | None,
+        typer.Option(
+            "--roi", min=1, help="Also the RoI pooling output, ROIxROIxC per region.", show_default=False
+        ),
+    ] = None,
+    channels: Annotated[int, typer.Option("--channels", "-c", min=1, help="Channels pooled by --roi.")] = 512,
+    fmt: FormatOption = CalcFormat.text,
+) -> None:
+    """Detection heads: default boxes (SSD) or anchors (Faster R-CNN's RPN), Σ H_k·W_k·b_k over
+    the feature maps. The defaults are SSD300's six maps (38, 19, 10, 5, 3, 1 with 4, 6, 6, 6, 4,
+    4 boxes): 8,732.
+
+    Examples:
+
+      cnnarch calc anchors
+
+      cnnarch calc anchors --maps 38x50 --scales 3 --ratios 3 --roi 7 -c 512
+    """
+    from cnnarch import calc
+
+    _show(calc.anchors(maps, None if scales or ratios else boxes, scales, ratios, roi, channels), fmt)
