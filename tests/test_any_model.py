@@ -209,3 +209,49 @@ def test_training_mode_runs_batchnorm_with_batch_statistics():
     assert model.training  # analyze did not change the user's flag (a new module trains)
     with pytest.raises(CnnarchError, match="unknown mode"):
         analyze(model, (3, 8, 8), mode="test")
+
+
+FILE_MODELS = """
+import torch
+from torch import nn
+import torch.nn.utils.prune as prune
+
+pruned = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU())
+prune.l1_unstructured(pruned[0], "weight", amount=0.5)
+scripted = torch.jit.script(nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU()))
+
+
+def make(width=8):
+    return nn.Sequential(nn.Conv2d(3, width or 4, 3))
+"""
+
+
+@pytest.mark.parametrize("name", ["pruned", "scripted"])
+def test_pruned_and_scripted_objects_in_a_file_are_analysed(name, tmp_path):
+    import importlib.util
+
+    path = tmp_path / "models.py"
+    path.write_text(FILE_MODELS)
+    report = analyze(f"{path}:{name}", (3, 16, 16))
+    spec = importlib.util.spec_from_file_location("oracle_models", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = getattr(module, name)
+    assert report.totals.params == unique_numel(model)
+    assert report.totals.macs == cpu_macs(model, torch.randn(1, 3, 16, 16))
+
+
+def test_a_json_null_reaches_the_builder(tmp_path):
+    from tests.conftest import run
+
+    path = tmp_path / "models.py"
+    path.write_text(FILE_MODELS)
+    given = analyze(f"{path}:make", (3, 16, 16), width=None)  # width None: the builder's `or 4`
+    assert given.totals.params == 4 * 3 * 9 + 4
+    code, out, err = run(
+        "summary", f"{path}:make", "--input", "3x16x16", "--kwargs", '{"width": null}', "-f", "json"
+    )
+    assert code == 0, err
+    import json
+
+    assert json.loads(out)["totals"]["params"] == 4 * 3 * 9 + 4

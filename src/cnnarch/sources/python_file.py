@@ -75,7 +75,8 @@ def resolve(text: str, options: dict[str, Any]) -> Source | None:
         )  # fmt: skip
         hint = f"it defines: {', '.join(found)}" if found else "it defines no model class or function"
         raise CnnarchError(f"{path.name} has no {name!r}", hint)
-    kwargs = {k: v for k, v in options.items() if v is not None}
+    flags = ("num_classes", "in_channels")  # the CLI's flags: None means not given; a JSON null is kept
+    kwargs = {k: v for k, v in options.items() if v is not None or k not in flags}
     label = f"{path.stem}:{name}"
     fresh = isinstance(target, type)  # a class builds a new object; anything else may be the user's
 
@@ -125,6 +126,9 @@ def _memo(module: nn.Module, meta: bool) -> dict[int, Any]:
                     twin = torch.empty_like(value, device="meta")
                     is_param = isinstance(value, nn.Parameter)
                     memo[id(value)] = nn.Parameter(twin, value.requires_grad) if is_param else twin
+        for value in vars(owner).values():  # pruning's computed weight: deepcopy refuses a non-leaf
+            if isinstance(value, torch.Tensor) and not value.is_leaf and id(value) not in memo:
+                memo[id(value)] = torch.empty_like(value, device="meta") if meta else value.detach().clone()
     return memo
 
 
