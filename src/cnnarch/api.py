@@ -251,14 +251,18 @@ def analysis_of(
     optimizer: str | None = "adam",
     convention: str = "macs",
     mode: str = "eval",
+    freeze: str | None = None,
     **options: Any,
 ) -> Analysis:
     """Resolve ``model``, trace it once and analyse the trace: the one pipeline every feature
     runs (``analyze`` returns its report). ``model`` may also be a ``Source`` already built (a
     calculator's layer list). ``memory=True`` with ``optimizer=None`` gives the inference
-    memory only (no second, training-mode trace)."""
+    memory only (no second, training-mode trace). ``freeze``: transfer learning, the
+    parameters up to that layer frozen (``cnnarch.freeze``)."""
     check_options(dtype, optimizer, convention)
     source = model if isinstance(model, Source) else resolve(model, **options)
+    if freeze is not None:
+        _freeze_source(source, freeze)
     trace = trace_source(source, input_size, batch, dtype, mode=mode)
     rows, op_row = build_rows(trace, depth)
     rfs = receptive_fields(trace)
@@ -275,7 +279,42 @@ def analysis_of(
         if optimizer is not None:
             training = trace_source(source, input_size, batch, dtype, training=True)
         report.memory = build_memory(report, training, optimizer or "adam")
+    if freeze is not None:
+        report.notes.append(_freeze_note(report, freeze, optimizer or "sgd"))
     return Analysis(source, trace, rows, op_row, rfs, report, depth)
+
+
+def _freeze_note(report: Report, upto: str, optimizer: str) -> str:
+    """What freezing changes, in numbers: the frozen share and the training memory it saves."""
+    t = report.totals
+    share = f"{t.frozen_params:,} of {t.params:,} parameters frozen (up to {upto})"
+    share += f", {t.trainable_params:,} trainable"
+    if t.params == 0:
+        return share
+    frozen_bytes = t.param_bytes * t.frozen_params // t.params
+    copies = 1 + OPTIMIZER_STATE[optimizer]
+    return (
+        f"{share}; a training step keeps no gradient or {optimizer} state for them: "
+        f"{copies}·{frozen_bytes:,} = {copies * frozen_bytes:,} bytes saved, and no activations before "
+        "the first trainable layer"
+    )
+
+
+def _freeze_source(source: Source, upto: str) -> None:
+    """Freeze the source's module now, and any module it rebuilds for an input shape."""
+    from cnnarch.freeze import freeze
+
+    if source.build_for is None:
+        freeze(source.module, upto)
+        return
+    build = source.build_for
+
+    def frozen(shape: tuple[int, ...]) -> nn.Module:
+        module = build(shape)
+        freeze(module, upto)
+        return module
+
+    source.build_for = frozen
 
 
 def analyze(

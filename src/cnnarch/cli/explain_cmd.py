@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cnnarch.cli.console import write
-from cnnarch.cli.options import Batch, InChannels, Input, Kwargs, Model, NumClasses, builder_options
+from cnnarch.cli.options import Batch, Freeze, InChannels, Input, Kwargs, Model, NumClasses, builder_options
 
 LAYERS_HELP = (
     "Only these layers: numbers and ranges as in the summary's # (1-5,9), names (conv1,pool1), "
@@ -36,6 +36,7 @@ def explain(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="With --layers: the whole network's totals too.")
     ] = False,
+    freeze: Freeze = None,
 ) -> None:
     """Write the worked answer for each layer, as an exam asks it: output shape, parameters, MACs
     and receptive field, each with its formula, the numbers substituted and the result (shapes
@@ -58,6 +59,8 @@ def explain(
     from cnnarch.render import explain as render
 
     options = builder_options(num_classes, in_channels, kwargs)
+    if freeze is not None:
+        options["freeze"] = freeze
     explanation = explain_model(model, input, batch=batch, layers=layers, verbose=verbose, **options)
     if fmt is ExplainFormat.markdown:
         write(render.to_markdown(explanation))

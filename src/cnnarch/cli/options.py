@@ -82,6 +82,16 @@ Kwargs = Annotated[
     str | None,
     typer.Option("--kwargs", help="Keywords for a file or library model, as JSON: '{\"num_classes\": 10}'."),
 ]
+Freeze = Annotated[
+    str | None,
+    typer.Option(
+        "--freeze",
+        help="Transfer learning: freeze the parameters up to this layer (a module name such as features, "
+        "a number N for the first N layers with parameters, or conv5 / fc6); counts trainable vs frozen "
+        "and the training memory freezing saves.",
+        show_default=False,
+    ),
+]
 NoCache = Annotated[
     bool,
     typer.Option(

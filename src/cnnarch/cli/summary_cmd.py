@@ -10,6 +10,7 @@ from cnnarch.cli.console import Format, err, out, write
 from cnnarch.cli.options import (
     Batch,
     Dtype,
+    Freeze,
     InChannels,
     Input,
     Kwargs,
@@ -48,6 +49,7 @@ def summary(
     convention: Convention = None,
     plot: Plot = None,
     log: Annotated[bool, typer.Option("--log/--linear", help="Log or linear scale for --plot.")] = False,
+    freeze: Freeze = None,
 ) -> None:
     """Trace MODEL once and print every layer: output shape with its formula, parameters, MACs,
     receptive field, effective stride (jump) and activation memory.
@@ -86,6 +88,7 @@ def summary(
         optimizer=optimizer.name_or_none,
         convention=convention or "macs",
         **builder_options(num_classes, in_channels, kwargs),
+        **({"freeze": freeze} if freeze is not None else {}),
     )
     for note in report.notes:
         err.print(f"note: {note}", soft_wrap=True)
