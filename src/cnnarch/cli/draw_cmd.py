@@ -1,0 +1,138 @@
+"""``cnnarch draw``: the network as a picture, laid out by Graphviz."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cnnarch.cli.console import err, parse_kwargs
+
+MODEL_HELP = (
+    "Catalogue name (see 'cnnarch list'), a layer list, path/to/file.py:Class, torchvision:NAME or timm:NAME."
+)
+INPUT_HELP = "Input size: 227 (square, default channels), 227x227, or CxHxW such as 3x227x227."
+
+
+def draw(
+    model: Annotated[str, typer.Argument(help=MODEL_HELP, show_default=False)],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="File to write; its suffix picks the format: .svg, .png, .pdf, .dot.",
+            show_default="DOT on stdout",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="dot, svg, png or pdf (default: from -o's suffix; DOT on stdout).",
+            show_default=False,
+        ),
+    ] = None,
+    depth: Annotated[
+        int | None,
+        typer.Option(
+            "--depth",
+            "-d",
+            min=1,
+            help="One box per module at this depth (1: top-level blocks).",
+            show_default="every layer",
+        ),
+    ] = None,
+    label: Annotated[
+        str | None,
+        typer.Option(
+            "--label",
+            "-l",
+            help="Figures on each box, comma-separated: shape, params, macs, rf.",
+            show_default="shape",
+        ),
+    ] = None,
+    color: Annotated[
+        str | None,
+        typer.Option(
+            "--color", help="Shade boxes by macs, params or memory (with a legend).", show_default=False
+        ),
+    ] = None,
+    input: Annotated[
+        list[str] | None,
+        typer.Option("--input", "-i", help=INPUT_HELP, show_default="the model's default"),
+    ] = None,
+    num_classes: Annotated[
+        int | None, typer.Option("--num-classes", min=1, help="Classifier outputs, where the model takes it.")
+    ] = None,
+    in_channels: Annotated[
+        int | None, typer.Option("--in-channels", min=1, help="Input channels, where the model takes it.")
+    ] = None,
+    kwargs: Annotated[
+        str | None,
+        typer.Option(
+            "--kwargs", help="Keywords for a file or library model, as JSON: '{\"num_classes\": 10}'."
+        ),
+    ] = None,
+) -> None:
+    """Draw MODEL from its trace, top to bottom: one box per layer (or per module at --depth)
+    with its output shape in the lecture's notation [?, H, W, C]; branches and merges as they
+    run (an inception module's paths side by side, a residual shortcut as its own edge);
+    modules as labelled clusters.
+
+    Graphviz's 'dot' program lays the picture out (apt-get install graphviz, brew install
+    graphviz); --format dot prints the graph without it.
+
+    Examples:
+
+      cnnarch draw alexnet -o alexnet.svg --label shape,params,macs
+
+      cnnarch draw resnet50 --depth 2 -o resnet50.png --color macs
+
+      cnnarch draw googlenet --depth 1 --format dot | dot -Tpdf > googlenet.pdf
+
+      cnnarch draw unet -o unet.pdf --label shape,rf --color memory
+    """
+    from cnnarch.draw import diagram
+    from cnnarch.draw.colors import check_figure
+    from cnnarch.draw.labels import parse_fields
+    from cnnarch.draw.output import check_writable, choose_format, write_atomic
+
+    chosen = choose_format(output, fmt)  # every mistake in the request fails before any work
+    fields = parse_fields(label)
+    figure = check_figure(color)
+    if output is not None:
+        check_writable(output)
+    if chosen != "dot":
+        import shutil
+
+        from cnnarch.draw.engine import INSTALL, EngineMissing
+
+        if shutil.which("dot") is None:
+            raise EngineMissing(f"cannot draw {chosen}: Graphviz's 'dot' program is not installed", INSTALL)
+    options = {"num_classes": num_classes, "in_channels": in_channels, **parse_kwargs(kwargs)}
+    picture = diagram(model, input, depth=depth, **options)
+    from cnnarch.draw.dot import to_dot
+
+    source = to_dot(picture, fields, figure, dpi=144 if chosen == "png" else None)
+    if chosen == "dot":
+        data: bytes | str = source
+    else:
+        from cnnarch.draw.engine import layout
+
+        with err.status(f"laying out {len(picture.nodes)} boxes with Graphviz"):
+            data = layout(source, chosen)
+    if output is None:
+        import sys
+
+        text = data if isinstance(data, str) else data.decode()
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    write_atomic(output, data)
+    err.print(
+        f"wrote {output} ({len(picture.nodes)} boxes, {len(picture.edges)} edges)",
+        markup=False,
+        highlight=False,
+    )
