@@ -5,6 +5,7 @@ that used to fail or be miscounted, checked against an independent oracle (uniqu
 from __future__ import annotations
 
 import copy
+import functools
 
 import pytest
 import torch
@@ -255,3 +256,44 @@ def test_a_json_null_reaches_the_builder(tmp_path):
     import json
 
     assert json.loads(out)["totals"]["params"] == 4 * 3 * 9 + 4
+
+
+def test_library_defaults_come_from_the_built_model_and_the_clip_length_from_metadata():
+    torchvision = pytest.importorskip("torchvision")
+    from cnnarch.api import resolve
+
+    with torch.device("meta"):
+        vit = torchvision.models.vit_h_14()
+    assert resolve("torchvision:vit_h_14").default_input == (3, vit.image_size, vit.image_size)  # not 518
+    meta = torchvision.models.video.MViT_V2_S_Weights.DEFAULT.meta  # metadata only, nothing downloaded
+    assert resolve("torchvision:mvit_v2_s").default_input == (3, meta["min_temporal_size"], 224, 224)
+    assert resolve("torchvision:r3d_18").default_input == (3, 16, 112, 112)
+    report = analyze("torchvision:r3d_18", "3x8x64x64")
+    assert report.input_shape == [1, 3, 8, 64, 64]
+
+
+def test_a_builder_that_computes_with_tensors_is_built_and_says_how():
+    torchvision = pytest.importorskip("torchvision")
+    report = analyze("torchvision:regnet_x_400mf", 64)
+    torch.manual_seed(0)
+    model = torchvision.models.regnet_x_400mf().eval()
+    assert report.totals.params == unique_numel(model)
+    assert report.totals.macs == cpu_macs(model, torch.randn(1, 3, 64, 64))
+    assert any("computes with tensors" in note for note in report.notes)
+
+
+def test_weights_keywords_are_refused_and_none_is_passed_for_every_weights_argument(monkeypatch):
+    torchvision = pytest.importorskip("torchvision")
+    seen: dict[str, object] = {}
+    real = torchvision.models.get_model_builder("fcn_resnet50")
+
+    @functools.wraps(real)  # the builder's own signature, as cnnarch reads it
+    def spy(**kwargs):
+        seen.update(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(torchvision.models, "get_model_builder", lambda name: spy)
+    analyze("torchvision:fcn_resnet50", 64)
+    assert seen["weights"] is None and seen["weights_backbone"] is None
+    with pytest.raises(CnnarchError, match="without weights"):
+        analyze("torchvision:fcn_resnet50", weights_backbone="DEFAULT")
