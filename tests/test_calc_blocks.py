@@ -90,3 +90,20 @@ def test_subcommands_answer_without_torch(argv):
     assert done.returncode == 0, done.stderr
     code, out, _ = run("calc", *argv, "--help")
     assert code == 0 and "Examples" in out
+
+
+def test_fits_gives_the_largest_batch_that_fits():
+    answer = calc.memory("64x224x224", "fp16", batch=32, params=1_000_000, fits="1GiB")
+    step = answer.verdict[-1]
+    limit = 1024**3
+
+    def need(batch: int) -> int:
+        x = torch.empty(batch, 64, 224, 224, dtype=torch.float16, device="meta")
+        w = torch.empty(1_000_000, dtype=torch.float16, device="meta")
+        return x.numel() * x.element_size() + w.numel() * w.element_size()
+
+    assert step.value is (need(32) <= limit)
+    largest = int(step.result.rpartition("largest batch ")[2].replace(",", ""))
+    assert need(largest) <= limit < need(largest + 1)
+    with pytest.raises(CnnarchError, match="is not an amount of memory"):
+        calc.memory("64x224x224", fits="8 gigs")

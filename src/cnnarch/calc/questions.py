@@ -543,9 +543,12 @@ def head(shape: str, classes: int = 1000, layout: str = "chw", verbose: bool = F
 DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
 
 
-def memory(shape: str, dtype: str = "fp32", batch: int = 1, params: int | None = None) -> Alternatives:
-    """``calc memory 96x55x55 --dtype fp16 --batch 32 [--params 34944]``: the bytes of a feature
-    map (C x H x W) for a batch, and of parameters, in one number type."""
+def memory(
+    shape: str, dtype: str = "fp32", batch: int = 1, params: int | None = None, fits: str | None = None
+) -> Alternatives:
+    """``calc memory 96x55x55 --dtype fp16 --batch 32 [--params 34944] [--fits 8GiB]``: the bytes
+    of a feature map (C x H x W) for a batch, and of parameters, in one number type; with
+    ``fits``, whether both fit in that much memory and the largest batch that does."""
     if dtype not in DTYPE_BYTES:
         raise CnnarchError(f"--dtype {dtype!r} is not a number type", f"use one of: {', '.join(DTYPE_BYTES)}")
     if batch < 1:
@@ -582,7 +585,51 @@ def memory(shape: str, dtype: str = "fp32", batch: int = 1, params: int | None =
                 notes=["the model's size on disk in this type (plus a small header)"],
             )
         )
+    if fits is not None:
+        steps.append(_fits_step(fits, nbytes, batch, (params or 0) * itemsize))
     return Alternatives(f"Memory of {shape.strip()} in {dtype}, batch {batch}", [], steps)
+
+
+_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+
+
+def _fits_step(limit_text: str, activations: int, batch: int, weights: int) -> Step:
+    """``Fits in 8 GiB?``: activations + parameters against the limit, and the largest batch."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)\s*", limit_text.lower())
+    if match is None:
+        raise CnnarchError(
+            f"--fits {limit_text!r} is not an amount of memory", "e.g. --fits 8GiB or --fits 16GB"
+        )
+    amount, unit = match.groups()
+    limit = int(Fraction(amount) * _UNITS[unit])
+    unit_name = {"kib": "KiB", "mib": "MiB", "gib": "GiB"}.get(unit, unit.upper())
+    power = {
+        "b": "",
+        "kb": "·10³",
+        "mb": "·10⁶",
+        "gb": "·10⁹",
+        "kib": "·1024",
+        "mib": "·1024²",
+        "gib": "·1024³",
+    }
+    need = activations + weights
+    verdict = "yes" if need <= limit else "no"
+    per_sample = activations // batch
+    largest = (limit - weights) // per_sample if per_sample and limit > weights else 0
+    parts = f"{count(activations)} + {count(weights)}" if weights else count(activations)
+    return Step(
+        f"Fits in {amount} {unit_name}?",
+        f"{verdict}: largest batch {count(largest)}",
+        value=need <= limit,
+        working=(
+            f"{parts} = {count(need)} bytes {'≤' if need <= limit else '>'} {amount}{power[unit]} = "
+            f"{count(limit)} bytes: {verdict}; largest batch = ⌊({count(limit)} − {count(weights)})/"
+            f"{count(per_sample)}⌋ = {count(largest)}"
+        ),
+        notes=[
+            "this feature map and the parameters only: a network holds more at its peak (summary --memory)"
+        ],
+    )
 
 
 def _binary(n: int) -> str:

@@ -399,6 +399,14 @@ def memory(
         int | None,
         typer.Option("--params", min=0, help="Also the bytes of this many parameters.", show_default=False),
     ] = None,
+    fits: Annotated[
+        str | None,
+        typer.Option(
+            "--fits",
+            help="Does it fit in this much memory (8GiB, 16GB)? And the largest batch.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: FormatOption = CalcFormat.text,
 ) -> None:
     """Memory, worked: the bytes of a feature map for a batch, B·C·H·W·bytes, and of the
@@ -409,10 +417,12 @@ def memory(
       cnnarch calc memory 96x55x55 --batch 32 --dtype fp16
 
       cnnarch calc memory 4096 --params 138357544 --dtype int8
+
+      cnnarch calc memory 64x224x224 --batch 256 --fits 8GiB
     """
     from cnnarch import calc
 
-    _show(calc.memory(shape, dtype.lower(), batch, params), fmt)
+    _show(calc.memory(shape, dtype.lower(), batch, params, fits), fmt)
 
 
 @app.command("anchors")
