@@ -46,6 +46,8 @@ def flop_counter_macs(model: nn.Module, inputs: list[torch.Tensor]) -> int:
     """FlopCounterMode's total / 2 for one forward pass, attention in its math form: no fused
     scaled-dot-product kernel, and no ``nn.MultiheadAttention`` fast path (one fused op on CPU
     that FlopCounterMode does not count)."""
+    for param in model.parameters():  # FlopCounterMode's module tracker hooks tensors needing grad
+        param.requires_grad_(False)  # (a latent query passed as a module input breaks it)
     fast_path = torch.backends.mha.get_fastpath_enabled()
     torch.backends.mha.set_fastpath_enabled(False)
     try:
