@@ -37,6 +37,15 @@ def explain(
         bool, typer.Option("--verbose", "-v", help="With --layers: the whole network's totals too.")
     ] = False,
     freeze: Freeze = None,
+    figure: Annotated[
+        str | None,
+        typer.Option(
+            "--figure",
+            help="Work out derived figures instead: dense-share, conv-share, depth, fewer-than:MODEL "
+            "(comma-separated).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write the worked answer for each layer, as an exam asks it: output shape, parameters, MACs
     and receptive field, each with its formula, the numbers substituted and the result (shapes
@@ -61,6 +70,9 @@ def explain(
     options = builder_options(num_classes, in_channels, kwargs)
     if freeze is not None:
         options["freeze"] = freeze
+    if figure is not None:
+        _figures(model, input, batch, figure, fmt, options)
+        return
     explanation = explain_model(model, input, batch=batch, layers=layers, verbose=verbose, **options)
     if fmt is ExplainFormat.markdown:
         write(render.to_markdown(explanation))
@@ -68,3 +80,19 @@ def explain(
         write(render.to_json(explanation))
     else:
         write(render.to_text(explanation))
+
+
+def _figures(model: str, input: object, batch: int, figure: str, fmt: ExplainFormat, options: dict) -> None:
+    """``--figure``: the figures compare and list print bare, each worked from the report."""
+    from cnnarch.api import analyze
+    from cnnarch.explain.figures import figures
+    from cnnarch.render import explain as render
+
+    report = analyze(model, input, batch=batch, **options)
+    answer = figures(report, [f for f in figure.split(",") if f.strip()], lambda other: analyze(other))
+    if fmt is ExplainFormat.markdown:
+        write(render.to_markdown(answer))
+    elif fmt is ExplainFormat.json:
+        write(render.to_json(answer))
+    else:
+        write(render.to_text(answer))
