@@ -38,3 +38,27 @@ def test_cli_and_bad_figure():
     assert "Σ dense = " in out and "%" in out
     with pytest.raises(CnnarchError, match="is not a figure"):
         figures(analyze("alexnet"), ["width"], analyze)
+
+
+def test_memory_figure_is_the_bytes_of_real_outputs():
+    import torch
+
+    module = resolve("alexnet").factory().eval()
+    held = []
+
+    def hook(m, inputs, out):  # a new tensor (not an in-place result or a view of the input)
+        if out.untyped_storage().data_ptr() != inputs[0].untyped_storage().data_ptr():
+            held.append(out.numel() * out.element_size())
+
+    for m in module.modules():
+        if not list(m.children()):
+            m.register_forward_hook(hook)
+    with torch.no_grad():
+        module(torch.zeros(1, 3, 227, 227))
+    activations, params = figures(analyze("alexnet"), ["memory"], analyze).verdict
+    assert activations.value == sum(held)
+    weights = list(module.parameters())
+    for name, dtype in (("fp32", torch.float32), ("fp16", torch.float16), ("int8", torch.int8)):
+        assert params.value[name] == sum(
+            p.numel() * torch.empty(0, dtype=dtype).element_size() for p in weights
+        )

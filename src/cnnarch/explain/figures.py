@@ -11,7 +11,9 @@ from cnnarch.explain.model import Alternatives, Step
 from cnnarch.explain.notation import count
 from cnnarch.report import Report
 
-FIGURES = ("dense-share", "conv-share", "depth", "fewer-than:MODEL")
+FIGURES = ("dense-share", "conv-share", "depth", "memory", "fewer-than:MODEL")
+"""``memory``: activations Σ N·C·H·W × bytes over the layers' outputs, and parameter bytes."""
+BYTES = {"fp32": 4, "fp16": 2, "int8": 1}
 MAX_TERMS = 8
 
 
@@ -61,6 +63,33 @@ def _depth(report: Report) -> Step:
     )
 
 
+def _memory(report: Report) -> list[Step]:
+    """Activations Σ N·C·H·W × bytes over the layers' outputs, and the parameters in each type."""
+    itemsize = report.totals.param_bytes // report.totals.params if report.totals.params else 4
+    outputs = [x for x in report.layers if x.activation_bytes]
+    terms = [count(x.activation_bytes // itemsize) for x in outputs]
+    total = report.totals.activation_bytes
+    listed = " + ".join(terms) if len(terms) <= 2 * MAX_TERMS else f"the sum over {len(terms)} layer outputs"
+    values = total // itemsize
+    sums = f"Σ N·C·H·W × bytes = ({listed}) × {itemsize}"
+    steps = [
+        Step(
+            "Activation memory (all layer outputs)?",
+            f"{count(total)} bytes",
+            value=total,
+            working=f"{sums} = {count(values)} × {itemsize} = {count(total)} bytes",
+            notes=["every layer's output held at once (training keeps them for the backward pass); "
+                   "summary --memory gives the inference peak, when fewer are alive"],
+        )
+    ]  # fmt: skip
+    params = report.totals.params
+    sizes = "; ".join(f"{name}: {count(params)}·{b} = {count(params * b)}" for name, b in BYTES.items())
+    by_type = {k: params * b for k, b in BYTES.items()}
+    note = "the model's size on disk after quantisation, plus a small header"
+    steps.append(Step("Parameters in fp32, fp16, int8 (bytes)?", sizes, value=by_type, notes=[note]))
+    return steps
+
+
 def _fewer(report: Report, other: Report) -> Step:
     a, b = report.totals.params, other.totals.params
     if a == 0 or b == 0:
@@ -89,6 +118,8 @@ def figures(report: Report, names: list[str], load: Callable[[str], Report]) -> 
             steps.append(_share(report, "conv"))
         elif key == "depth":
             steps.append(_depth(report))
+        elif key == "memory":
+            steps += _memory(report)
         elif key == "fewer-than" and arg:
             steps.append(_fewer(report, load(arg)))
         else:
