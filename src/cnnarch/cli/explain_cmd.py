@@ -41,8 +41,8 @@ def explain(
         str | None,
         typer.Option(
             "--figure",
-            help="Work out derived figures instead: dense-share, conv-share, depth, fewer-than:MODEL "
-            "(comma-separated).",
+            help="Work out derived figures instead: dense-share, conv-share, depth, memory, "
+            "fewer-than:MODEL (comma-separated).",
             show_default=False,
         ),
     ] = None,
