@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from math import prod
 from typing import Any, Literal
 
+from cnnarch.analysis import convention_names
 from cnnarch.analysis.breakdown import LABELS, ORDER, in_order
 from cnnarch.analysis.layers import Row
 from cnnarch.errors import CnnarchError
@@ -275,6 +276,8 @@ CONVENTIONS: dict[str, Convention] = {
     c.name: c for c in (MACS, FLOPS, FVCORE, THOP, PTFLOPS, TORCHINFO, TORCH)
 }
 NAMES = tuple(CONVENTIONS)
+if NAMES != convention_names.NAMES:  # the help's list (convention_names.py) is this registry's
+    raise AssertionError(f"analysis/convention_names.py lists {convention_names.NAMES}, not {NAMES}")
 FUNCTIONS_READ = frozenset(
     name
     for convention in CONVENTIONS.values()
@@ -283,7 +286,7 @@ FUNCTIONS_READ = frozenset(
 )
 """The function calls some rule reads (by name, or as the call an op rule looks inside): what a
 trace needs to record of the model's function calls."""
-PEERS = ("fvcore", "thop", "ptflops", "torchinfo", "torch")
+PEERS = convention_names.PEERS
 """Conventions named after another tool, whose totals ``cnnarch flops --vs`` checks."""
 
 

@@ -11,6 +11,7 @@ from cnnarch.cli.options import (
     Dtype,
     Input,
     Models,
+    NoCache,
     Optimizer,
     OptimizerOption,
     OutputFormat,
@@ -34,6 +35,7 @@ def compare(
     convention: Convention = None,
     fmt: OutputFormat = Format.table,
     plot: Plot = None,
+    no_cache: NoCache = False,
 ) -> None:
     """Put several architectures side by side: parameters, MACs, FLOPs, memory, depth,
     receptive field and published accuracy, one column per model, the best value in each row
@@ -68,6 +70,7 @@ def compare(
             optimizer=optimizer.name_or_none,
             convention=convention,
             on_model=on_model,
+            use_cache=not no_cache,
         )
     emit(render.document(comparison), fmt.value, out, write)
     if plot is not None:

@@ -8,7 +8,17 @@ from typing import Annotated
 import typer
 
 from cnnarch.cli.console import write
-from cnnarch.cli.options import Batch, Freeze, InChannels, Input, Kwargs, Model, NumClasses, builder_options
+from cnnarch.cli.options import (
+    Batch,
+    Freeze,
+    InChannels,
+    Input,
+    Kwargs,
+    Model,
+    NoCache,
+    NumClasses,
+    builder_options,
+)
 
 LAYERS_HELP = (
     "Only these layers: numbers and ranges as in the summary's # (1-5,9), names (conv1,pool1), "
@@ -33,6 +43,7 @@ def explain(
     num_classes: NumClasses = None,
     in_channels: InChannels = None,
     kwargs: Kwargs = None,
+    no_cache: NoCache = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="With --layers: the whole network's totals too.")
     ] = False,
@@ -64,7 +75,7 @@ def explain(
 
       cnnarch explain examples/alexnet.txt --layers conv1,pool1
     """
-    from cnnarch.explain import explain_model
+    from cnnarch.cache.results import explain_model  # a question asked before: no torch import
     from cnnarch.render import explain as render
 
     options = builder_options(num_classes, in_channels, kwargs)
@@ -73,7 +84,9 @@ def explain(
     if figure is not None:
         _figures(model, input, batch, figure, fmt, options)
         return
-    explanation = explain_model(model, input, batch=batch, layers=layers, verbose=verbose, **options)
+    explanation = explain_model(
+        model, input, batch=batch, layers=layers, verbose=verbose, use_cache=not no_cache, **options
+    )
     if fmt is ExplainFormat.markdown:
         write(render.to_markdown(explanation))
     elif fmt is ExplainFormat.json:

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from cnnarch.analysis.conventions import PEERS
+from cnnarch.analysis.convention_names import PEERS
 from cnnarch.cli.console import Format, err, out, write
-from cnnarch.cli.options import InChannels, Input, Kwargs, Model, NumClasses, builder_options
+from cnnarch.cli.options import InChannels, Input, Kwargs, Model, NoCache, NumClasses, builder_options
 
 VS_HELP = f"Tools to run, comma-separated: {', '.join(PEERS)}."
 
@@ -23,6 +23,7 @@ def flops(
     num_classes: NumClasses = None,
     in_channels: InChannels = None,
     kwargs: Kwargs = None,
+    no_cache: NoCache = False,
 ) -> None:
     """Run the popular FLOP counters on MODEL and explain, kind of operation by kind of
     operation, why each total differs from cnnarch's MACs.
@@ -54,5 +55,5 @@ def flops(
             status.update(f"running {tool} on a CPU copy of {model}")
 
         options = builder_options(num_classes, in_channels, kwargs)
-        comparison = compare(model, input, tools, on_tool=running, **options)
+        comparison = compare(model, input, tools, on_tool=running, use_cache=not no_cache, **options)
     emit(render.document(comparison), fmt.value, out, write)

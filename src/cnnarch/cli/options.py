@@ -49,8 +49,9 @@ class Optimizer(str, Enum):
 
 
 def convention_help() -> str:
-    """``--convention``'s help, from the conventions registry (``analysis/conventions.py``)."""
-    from cnnarch.analysis import conventions
+    """``--convention``'s help, from the conventions registry's names (``analysis/convention_names.py``,
+    checked against the registry when it loads; the registry itself loads every op record)."""
+    from cnnarch.analysis import convention_names as conventions
 
     own = [name for name in conventions.NAMES if name not in conventions.PEERS]
     return (

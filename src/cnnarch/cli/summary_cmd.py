@@ -15,6 +15,7 @@ from cnnarch.cli.options import (
     Input,
     Kwargs,
     Model,
+    NoCache,
     NumClasses,
     Optimizer,
     OptimizerOption,
@@ -49,6 +50,7 @@ def summary(
     convention: Convention = None,
     plot: Plot = None,
     log: Annotated[bool, typer.Option("--log/--linear", help="Log or linear scale for --plot.")] = False,
+    no_cache: NoCache = False,
     freeze: Freeze = None,
 ) -> None:
     """Trace MODEL once and print every layer: output shape with its formula, parameters, MACs,
@@ -70,7 +72,7 @@ def summary(
 
       cnnarch summary resnet50 --convention fvcore
     """
-    from cnnarch.api import analyze
+    from cnnarch.cache.results import analyze  # a question asked before: no torch import
     from cnnarch.render import summary as render
     from cnnarch.render.table import write as emit
 
@@ -87,6 +89,7 @@ def summary(
         memory=memory,
         optimizer=optimizer.name_or_none,
         convention=convention or "macs",
+        use_cache=not no_cache,
         **builder_options(num_classes, in_channels, kwargs),
         **({"freeze": freeze} if freeze is not None else {}),
     )

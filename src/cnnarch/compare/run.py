@@ -21,17 +21,26 @@ def compare(
     optimizer: str | None = "adam",
     convention: str | None = None,
     on_model: Callable[[str, int, int], None] | None = None,
+    use_cache: bool = True,
 ) -> Comparison:
     """Analyze each named model once and put the figures side by side.
 
     ``optimizer=None`` leaves out the training-step memory (it needs a second, training-mode
     trace of each model). ``convention`` adds a row counting operations under that convention
     (``analysis/conventions.py``). ``on_model(name, index, count)`` is called before each
-    analysis (for a progress bar).
+    analysis (for a progress bar). Reports the result cache holds are read from it
+    (``use_cache=False``: none are).
     """
-    from cnnarch.api import check_options
+    from cnnarch.cache.store import enabled
 
-    check_options(dtype, optimizer, convention or "macs")  # every option before any work
+    def check_options() -> None:  # every option before any work
+        from cnnarch.api import check_options  # imports torch: only when a model is traced
+
+        check_options(dtype, optimizer, convention or "macs")
+
+    use_cache = use_cache and enabled()
+    if not use_cache:
+        check_options()
     if convention is not None:
         from cnnarch.analysis import conventions
 
@@ -41,12 +50,34 @@ def compare(
     if isinstance(input_size, list):
         input_size = input_size or None
     targets = resolve_names(names)
+    settings = (input_size, batch, dtype, optimizer, convention, use_cache)
+    if use_cache and not all(_cached(target, *settings) for target in targets):
+        check_options()  # a stored report was made with valid options: none to check when all are
     analyzed = []
     for index, target in enumerate(targets):
         if on_model is not None:
             on_model(target.name, index, len(targets))
-        analyzed.append(_analyze(target, input_size, batch, dtype, optimizer, convention))
+        analyzed.append(_analyze(target, *settings))
     return build(analyzed, input_given=input_size is not None, optimizer=optimizer, convention=convention)
+
+
+def _cached(
+    target: Target,
+    input_size: Any,
+    batch: int,
+    dtype: str,
+    optimizer: str | None,
+    convention: str | None,
+    use_cache: bool,
+) -> bool:
+    """Whether the result cache holds this model's report (made with valid options, so none
+    needs checking again)."""
+    from cnnarch.cache import results
+
+    kwargs = {"batch": batch, "dtype": dtype, "convention": convention or "macs"}
+    return use_cache and results.is_cached(
+        target.text, input_size, memory=True, optimizer=optimizer, **kwargs
+    )
 
 
 def _analyze(
@@ -56,9 +87,13 @@ def _analyze(
     dtype: str,
     optimizer: str | None,
     convention: str | None,
+    use_cache: bool = True,
 ) -> AnalyzedModel:
-    from cnnarch.api import analyze
+    from functools import partial
 
+    from cnnarch.cache import results
+
+    analyze = partial(results.analyze, use_cache=use_cache)  # api.analyze, or its stored report
     kwargs: dict[str, Any] = {"batch": batch, "dtype": dtype, "convention": convention or "macs"}
     try:
         try:

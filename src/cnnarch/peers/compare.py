@@ -80,19 +80,45 @@ def compare(
     input_size: str | int | tuple[int, ...] | None = None,
     tools: Sequence[str] = conventions.PEERS,
     on_tool: Callable[[str], None] | None = None,
+    use_cache: bool = True,
     **options: Any,
 ) -> CounterTotals:
     """Count ``model`` (a catalogue name or an ``nn.Module``) with cnnarch under every tool's
     rules, then with each tool itself on a CPU copy with random weights and a random input of
-    the same shape (batch 1). ``on_tool(name)`` is called before each tool runs."""
+    the same shape (batch 1). ``on_tool(name)`` is called before each tool runs. cnnarch's own
+    counts come from the result cache where it holds them (``use_cache=False``: never); the
+    tools always run."""
     import torch
 
     from cnnarch import peers
-    from cnnarch.api import analysis_of, resolve
-    from cnnarch.render.units import scaled
+    from cnnarch.api import resolve
+    from cnnarch.cache import result_key
+    from cnnarch.cache.store import cached
 
     tools = parse_tools(list(tools))
     source = resolve(model, **options)
+    key = result_key("CounterTotals", model, input_size=input_size, tools=tools, **options)
+    totals = cached(key, lambda: cnnarch_counts(source, input_size, tools), use=use_cache)
+    shape = tuple(totals.input_shape)
+    rows = {row.tool: row for row in totals.tools}
+    real = _real_copy(model, source, shape[1:])
+    x = torch.randn(shape)
+    for tool in [t for t in peers.SAFE_ORDER if t in tools]:
+        if on_tool is not None:
+            on_tool(tool)
+        result = peers.run(tool, real, x)
+        row = rows[tool]
+        row.status, row.total, row.version = result.status, result.total, result.version
+        row.seconds, row.error = result.seconds, result.error
+    return totals
+
+
+def cnnarch_counts(source: Any, input_size: Any, tools: Sequence[str]) -> CounterTotals:
+    """cnnarch's side alone: one trace of ``source`` counted under each tool's rules (the
+    tools' own totals not yet run: status ``missing``)."""
+    from cnnarch.api import analysis_of
+    from cnnarch.render.units import scaled
+
     start = time.perf_counter()
     analysis = analysis_of(source, input_size)
     trace, report = analysis.trace, analysis.report
@@ -111,15 +137,6 @@ def compare(
         )
         for tool, c in counts.items()
     }
-    real = _real_copy(model, source, shape[1:])
-    x = torch.randn(shape)
-    for tool in [t for t in peers.SAFE_ORDER if t in tools]:
-        if on_tool is not None:
-            on_tool(tool)
-        result = peers.run(tool, real, x)
-        row = rows[tool]
-        row.status, row.total, row.version = result.status, result.total, result.version
-        row.seconds, row.error = result.seconds, result.error
     return CounterTotals(
         model=report.model,
         input_shape=list(shape),
