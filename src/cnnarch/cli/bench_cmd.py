@@ -233,4 +233,4 @@ def _emit(run: BenchRun, fmt: BenchFormat, output: Path | None) -> None:
         output.write_text(text if text.endswith("\n") else text + "\n")
     except OSError as error:
         raise CnnarchError(f"cannot write {output}: {error.strerror}") from None
-    err.print(f"wrote {len(run.rows)} row(s) to {output}", highlight=False)
+    err.print(f"wrote {len(run.rows)} row(s) to {output}", highlight=False, markup=False)
