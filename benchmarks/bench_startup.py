@@ -38,6 +38,7 @@ CALC = [
     ["calc", "head", "512x7x7"],
     ["calc", "memory", "96x55x55", "--batch", "32", "--dtype", "fp16"],
     ["calc", "anchors"],
+    ["calc", "group", "--in", "240", "--out", "240", "-g", "3"],
 ]
 """Every calculator subcommand: arithmetic, so it must not import torch either (issue 16 §1)."""
 

@@ -74,7 +74,7 @@ def test_bad_input():
 @pytest.mark.parametrize(
     "argv",
     [["separable", "-k", "3", "--in", "64", "--out", "128"], ["head", "512x7x7"],
-     ["memory", "96x55x55", "--batch", "32", "--dtype", "fp16"], ["anchors"],
+     ["memory", "96x55x55", "--batch", "32", "--dtype", "fp16"], ["anchors"], ["group", "-g", "4"],
      ["anchors", "--maps", "38x50", "--scales", "3", "--ratios", "3", "--roi", "7"]],
 )  # fmt: skip
 def test_subcommands_answer_without_torch(argv):
@@ -107,3 +107,25 @@ def test_fits_gives_the_largest_batch_that_fits():
     assert need(largest) <= limit < need(largest + 1)
     with pytest.raises(CnnarchError, match="is not an amount of memory"):
         calc.memory("64x224x224", fits="8 gigs")
+
+
+@settings(max_examples=12, deadline=None)
+@given(g=st.sampled_from([2, 3, 4, 8]), per=st.sampled_from([4, 8, 16]), k=st.sampled_from([1, 3]))
+def test_grouped_convolution_and_shuffle_are_pytorchs(g, per, k):
+    c = g * per
+    answer = calc.group(c, c, g, k, size="10")
+    full = nn.Conv2d(c, c, k, padding=(k - 1) // 2, bias=False)
+    grouped = nn.Sequential(
+        nn.Conv2d(c, c, k, padding=(k - 1) // 2, groups=g, bias=False), nn.ChannelShuffle(g)
+    )
+    assert answer.verdict[0].value == [numel(full), numel(grouped)]
+    macs = next(s for s in answer.verdict if s.question.startswith("MACs"))
+    assert macs.value == [_macs(full, (c, 10, 10)), _macs(grouped, (c, 10, 10))]
+    out = grouped(torch.zeros(1, c, 10, 10))
+    assert answer.verdict[-1].value[1] == list(out.shape)
+    assert f"1/g = 1/{g}" in answer.notes[0]
+
+
+def test_shuffle_in_a_layer_list_must_divide_the_channels():
+    code, _, err = run("summary", "conv 6 k1 > shuffle 4", "--input", "6x4x4")
+    assert code == 2 and "shuffle 4 must divide the channels (6) evenly" in err

@@ -47,7 +47,7 @@ def _size(draw, low=1, high=4):
 
 @st.composite
 def layer(draw, channels):
-    kind = draw(st.sampled_from(["conv", "conv", "tconv", "maxpool", "avgpool", "relu", "gap"]))
+    kind = draw(st.sampled_from(["conv", "conv", "tconv", "maxpool", "avgpool", "relu", "gap", "shuffle"]))
     k = _size(draw)
     s = _size(draw, 1, 3)
     if kind == "conv":
@@ -67,6 +67,8 @@ def layer(draw, channels):
         ceil = draw(st.sampled_from(["", " ceil"]))
         d = f" d{_size(draw, 1, 2)}" if kind == "maxpool" else ""
         return f"{kind} k{k} s{s} p{p}{d}{ceil}", channels
+    if kind == "shuffle":
+        return f"shuffle {draw(st.sampled_from([1, 2, 3]))}", channels
     return kind, channels
 
 

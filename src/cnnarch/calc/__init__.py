@@ -10,6 +10,7 @@ from cnnarch.calc.questions import (
     factorize,
     fc,
     gap,
+    group,
     head,
     memory,
     pool,
@@ -20,6 +21,6 @@ from cnnarch.calc.questions import (
 )
 
 __all__ = [
-    "anchors", "bottleneck", "conv", "factorize", "fc", "gap", "head", "memory", "pool", "rf", "separable",
-    "stack", "tconv",
+    "anchors", "bottleneck", "conv", "factorize", "fc", "gap", "group", "head", "memory", "pool", "rf",
+    "separable", "stack", "tconv",
 ]  # fmt: skip

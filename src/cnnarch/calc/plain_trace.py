@@ -23,7 +23,7 @@ from cnnarch.ops.window import Window, output_sizes
 from cnnarch.trace.records import FunctionCall, ModuleCall, ModuleInfo, OpRecord, TensorInfo, TensorRef, Trace
 
 Shape = tuple[int, ...]
-SUPPORTED = {"conv", "tconv", "maxpool", "avgpool", "gap", "relu", "flatten", "fc"}
+SUPPORTED = {"conv", "tconv", "maxpool", "avgpool", "gap", "relu", "flatten", "fc", "shuffle"}
 
 
 def _pair(value: int | tuple[int, ...]) -> tuple[int, int]:
@@ -118,6 +118,10 @@ def _plan(program: Program, node: LayerNode, name: str, shape: Shape) -> _Layer 
         return _Layer(node, name, "ReLU", {"inplace": False}, [], shape, shape)
     if len(shape) != 3:
         return None
+    if keyword == "shuffle":
+        if shape[0] % v["groups"]:
+            return None  # the builder's words
+        return _Layer(node, name, "ChannelShuffle", {"groups": v["groups"]}, [], shape, shape)
     if keyword == "flatten":
         flat = (shape[0] * shape[1] * shape[2],)
         return _Layer(node, name, "Flatten", {"start_dim": 1, "end_dim": -1}, [], shape, flat)
@@ -259,6 +263,9 @@ def _emit(w: _Writer, layer: _Layer, params: dict[str, int], x: int, call: int) 
                         [out_shape], call)[0]  # fmt: skip
         args = {"self": bias, "mat1": TensorRef(x), "mat2": TensorRef(t), "beta": 1, "alpha": 1}
         return w.op("aten.addmm", "default", args, [bias.id, x, t], [out_shape], call)[0]
+    if layer.type == "ChannelShuffle":
+        args = {"self": TensorRef(x), "groups": c["groups"]}
+        return w.op("aten.channel_shuffle", "default", args, [x], [out_shape], call)[0]
     if layer.type == "Flatten":
         args = {"self": TensorRef(x), "size": list(out_shape)}
         return w.op("aten.view", "default", args, [x], [out_shape], call, "view", w.tensors[x].storage)[0]

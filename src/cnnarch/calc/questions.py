@@ -283,7 +283,8 @@ def _compare(
             None,
             [pa, pb],
             [_ratio(pa, pb)],
-            working=f"A: {_working(a, factors[0])}; B: {_working(b, factors[1])}{per_channels}",
+            working=f"A: {_working(a, factors[0] if all(factors) else None)}; "
+            f"B: {_working(b, factors[1] if all(factors) else None)}{per_channels}",
         ),
         Step(
             "Receptive field?",
@@ -725,3 +726,45 @@ def anchors(
         )
     title = "Default boxes of a detection head" if scales is None else "Anchors of a region proposal network"
     return Alternatives(title, [], steps)
+
+
+def group(
+    c_in: int = 240,
+    c_out: int = 240,
+    groups: int = 3,
+    kernel: int = 1,
+    size: str = "28",
+    bias: bool = False,
+    verbose: bool = False,
+) -> Alternatives:
+    """``calc group --in 240 --out 240 -g 3``: a convolution against the same one in ``groups``
+    groups followed by a channel shuffle (ShuffleNet): each filter sees C_in/g channels, so
+    weights and MACs are 1/g of the full one's; the shuffle costs nothing and lets the next
+    grouped layer see every group."""
+    if c_in % groups or c_out % groups:
+        raise CnnarchError(
+            f"-g {groups} must divide --in ({c_in}) and --out ({c_out})", "e.g. --in 240 --out 240 -g 3"
+        )
+    h, w = spatial(size)
+    nb = "" if bias else " nobias"
+    pad = (kernel - 1) // 2
+    a = analyze_program(f"conv {c_out} k{kernel} p{pad}{nb}", (c_in, h, w), "full")
+    b = analyze_program(
+        f"conv {c_out} k{kernel} p{pad} g{groups}{nb} > shuffle {groups}", (c_in, h, w), "grouped"
+    )
+    notes = ["weights only (no biases), as the lectures count them" if not bias else "biases included"]
+    if not bias:
+        notes.insert(0, f"B/A = (C_in/g)/C_in = 1/g = 1/{groups}: each filter sees {c_in}/{groups} channels")
+    notes.append("the shuffle has no parameters and no MACs: it interleaves the groups' channels")
+    return _compare(
+        f"{kernel}x{kernel} convolution {c_in} → {c_out} channels, whole or in {groups} groups "
+        "with a shuffle",
+        a,
+        f"one {kernel}x{kernel} over all channels",
+        b,
+        f"{groups} groups, then shuffle {groups}",
+        c_in,
+        c_out,
+        notes=notes,
+        verbose=verbose,
+    )

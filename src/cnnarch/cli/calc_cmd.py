@@ -359,6 +359,31 @@ def separable(
     _show(calc.separable(kernel, c_in, c_out, size, bias, verbose), fmt)
 
 
+@app.command("group")
+def group(
+    c_in: Annotated[int, typer.Option("--in", min=1, help="Input channels.")] = 240,
+    c_out: Annotated[int, typer.Option("--out", min=1, help="Output channels.")] = 240,
+    groups: Annotated[int, typer.Option("--groups", "-g", min=1, help="Groups (and the shuffle's).")] = 3,
+    kernel: Annotated[int, typer.Option("--kernel", "-k", min=1, help="The kernel size.")] = 1,
+    size: Annotated[str, typer.Option("--input", "-i", help="Input height and width, for MACs.")] = "28",
+    bias: Annotated[bool, WEIGHTS_BIAS] = False,
+    verbose: Annotated[bool, VERBOSE] = False,
+    fmt: FormatOption = CalcFormat.text,
+) -> None:
+    """Grouped convolution and channel shuffle (ShuffleNet): a convolution over all channels
+    against the same in G groups followed by 'shuffle G': 1/G of the weights and MACs.
+
+    Examples:
+
+      cnnarch calc group --in 240 --out 240 -g 3
+
+      cnnarch calc group --in 96 --out 256 -g 2 -k 5 --input 27      (AlexNet's conv2)
+    """
+    from cnnarch import calc
+
+    _show(calc.group(c_in, c_out, groups, kernel, size, bias, verbose), fmt)
+
+
 @app.command("head")
 def head(
     shape: Annotated[

@@ -49,7 +49,7 @@ _ACTIVATIONS: dict[str, Callable[[dict[str, Any], Shape], nn.Module]] = {
     "softplus": lambda v, s: nn.Softplus(),
     "mish": lambda v, s: nn.Mish(inplace=bool(v.get("inplace"))),
 }
-KEEPS_SHAPE = {*_ACTIVATIONS, "batchnorm", "lrn", "dropout", "identity", "softmax", "logsoftmax"}
+KEEPS_SHAPE = {*_ACTIVATIONS, "batchnorm", "lrn", "dropout", "identity", "softmax", "logsoftmax", "shuffle"}
 """Layers whose output has their input's shape: not run while building (BN on meta is slow)."""
 IMAGE_ONLY = {
     "conv",
@@ -63,6 +63,7 @@ IMAGE_ONLY = {
     "lrn",
     "upsample",
     "pad",
+    "shuffle",
 }
 
 
@@ -116,6 +117,7 @@ FACTORIES: dict[str, Callable[[dict[str, Any], Shape], nn.Module]] = {
     "softmax": lambda v, s: nn.Softmax(dim=1),
     "logsoftmax": lambda v, s: nn.LogSoftmax(dim=1),
     "identity": lambda v, s: nn.Identity(),
+    "shuffle": lambda v, s: nn.ChannelShuffle(v["groups"]),
 }  # fmt: skip
 
 
@@ -222,6 +224,11 @@ class _Builder:
                     )
             if v["p"] == "same" and v["s"] != 1:
                 raise self.error(at["p"], f"{name}: p=same needs stride 1 in PyTorch (use p{_half(v['k'])})")
+        if d.keyword == "shuffle" and shape[0] % v["groups"]:
+            groups = v["groups"]
+            raise self.error(
+                node.token, f"{name}: shuffle {groups} must divide the channels ({shape[0]}) evenly"
+            )
         if d.keyword in ("maxpool", "avgpool") and v["p"] == "same":
             raise self.error(at["p"], f"{name}: pooling takes a number of pixels, not p=same")
         if d.keyword == "pad" and isinstance(v["p"], str):

@@ -224,6 +224,9 @@ LAYERS: tuple[LayerDef, ...] = (
     LayerDef("logsoftmax", "log-softmax over the channels / features", "logsoftmax", ("log_softmax",),
              numbered=False),
     LayerDef("identity", "passes its input through (an empty branch)", "id", ("id", "skip")),
+    LayerDef("shuffle", "channel shuffle (ShuffleNet): shuffle 3 interleaves 3 groups of channels", "shuffle",
+             ("channelshuffle", "channel_shuffle"),
+             Option("groups", "count", "the groups to interleave", required=True, aliases=("g",))),
 )  # fmt: skip
 
 BLOCKS: dict[str, str] = {
