@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from cnnarch.cli.console import Format, err, out, write
 from cnnarch.cli.options import (
@@ -25,6 +29,16 @@ Plot = plot_option(
     "otherwise parameters against MACs"
 )
 
+Html = Annotated[
+    Path | None,
+    typer.Option(
+        "--html",
+        help="Also write one self-contained HTML page: this comparison and each model's full report "
+        "(diagram, layer table, memory, conventions).",
+        show_default=False,
+    ),
+]
+
 
 def compare(
     models: Models,
@@ -35,6 +49,7 @@ def compare(
     convention: Convention = None,
     fmt: OutputFormat = Format.table,
     plot: Plot = None,
+    html: Html = None,
     no_cache: NoCache = False,
 ) -> None:
     """Put several architectures side by side: parameters, MACs, FLOPs, memory, depth,
@@ -53,6 +68,8 @@ def compare(
       cnnarch compare alexnet vgg16 resnet50 mobilenet-v2 --plot chart.png
 
       cnnarch compare vgg16 resnet50 --batch 32 --optimizer sgd --convention fvcore
+
+      cnnarch compare alexnet vgg16 resnet50 --html compare.html
     """
     from cnnarch.compare import compare as run_compare
     from cnnarch.plots.files import check_plot_path
@@ -61,6 +78,10 @@ def compare(
 
     if plot is not None:
         check_plot_path(plot)
+    if html is not None:
+        from cnnarch.cli.report_cmd import check_page_path
+
+        check_page_path(html, option="--html")
     with _progress(len(models)) as on_model:
         comparison = run_compare(
             models,
@@ -78,6 +99,12 @@ def compare(
 
         compare_bubble(comparison, plot)
         err.print(f"wrote {plot}", markup=False, highlight=False)
+    if html is not None:
+        from cnnarch.html_report import write_compare
+
+        with err.status("writing the HTML page"):
+            write_compare(comparison, html, batch=batch, dtype=dtype, optimizer=optimizer.name_or_none)
+        err.print(f"wrote {html}", markup=False, highlight=False)
 
 
 @contextmanager

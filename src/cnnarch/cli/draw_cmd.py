@@ -7,16 +7,12 @@ from typing import Annotated
 
 import typer
 
-from cnnarch.cli.console import err, parse_kwargs
-
-MODEL_HELP = (
-    "Catalogue name (see 'cnnarch list'), a layer list, path/to/file.py:Class, torchvision:NAME or timm:NAME."
-)
-INPUT_HELP = "Input size: 227 (square, default channels), 227x227, or CxHxW such as 3x227x227."
+from cnnarch.cli.console import err
+from cnnarch.cli.options import InChannels, Input, Kwargs, Model, NumClasses, builder_options
 
 
 def draw(
-    model: Annotated[str, typer.Argument(help=MODEL_HELP, show_default=False)],
+    model: Model,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -60,22 +56,10 @@ def draw(
             "--color", help="Shade boxes by macs, params or memory (with a legend).", show_default=False
         ),
     ] = None,
-    input: Annotated[
-        list[str] | None,
-        typer.Option("--input", "-i", help=INPUT_HELP, show_default="the model's default"),
-    ] = None,
-    num_classes: Annotated[
-        int | None, typer.Option("--num-classes", min=1, help="Classifier outputs, where the model takes it.")
-    ] = None,
-    in_channels: Annotated[
-        int | None, typer.Option("--in-channels", min=1, help="Input channels, where the model takes it.")
-    ] = None,
-    kwargs: Annotated[
-        str | None,
-        typer.Option(
-            "--kwargs", help="Keywords for a file or library model, as JSON: '{\"num_classes\": 10}'."
-        ),
-    ] = None,
+    input: Input = None,
+    num_classes: NumClasses = None,
+    in_channels: InChannels = None,
+    kwargs: Kwargs = None,
 ) -> None:
     """Draw MODEL from its trace, top to bottom: one box per layer (or per module at --depth)
     with its output shape in the lecture's notation [?, H, W, C]; branches and merges as they
@@ -112,7 +96,7 @@ def draw(
 
         if shutil.which("dot") is None:
             raise EngineMissing(f"cannot draw {chosen}: Graphviz's 'dot' program is not installed", INSTALL)
-    options = {"num_classes": num_classes, "in_channels": in_channels, **parse_kwargs(kwargs)}
+    options = builder_options(num_classes, in_channels, kwargs)
     picture = diagram(model, input, depth=depth, **options)
     from cnnarch.draw.dot import to_dot
 

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cnnarch.cli.console import err, parse_kwargs
-
-MODEL_HELP = (
-    "Catalogue name (see 'cnnarch list'), a layer list, path/to/file.py:Class, torchvision:NAME or timm:NAME."
+from cnnarch.cli.console import err
+from cnnarch.cli.options import (
+    Batch,
+    Dtype,
+    InChannels,
+    Input,
+    Kwargs,
+    Model,
+    NumClasses,
+    Optimizer,
+    OptimizerOption,
+    builder_options,
 )
-INPUT_HELP = "Input size: 227 (square, default channels), 227x227, or CxHxW such as 3x227x227."
-
-
-class TrainingOptimizer(str, Enum):
-    sgd = "sgd"
-    momentum = "momentum"
-    adam = "adam"
-    none = "none"
 
 
 def report(
-    model: Annotated[str, typer.Argument(help=MODEL_HELP, show_default=False)],
+    model: Model,
     output: Annotated[
         Path, typer.Option("--output", "-o", help="The page to write, e.g. alexnet.html.", show_default=False)
     ],
@@ -38,36 +37,16 @@ def report(
             show_default="every layer",
         ),
     ] = None,
-    input: Annotated[
-        list[str] | None, typer.Option("--input", "-i", help=INPUT_HELP, show_default="the model's default")
-    ] = None,
-    batch: Annotated[
-        int, typer.Option("--batch", "-b", min=1, help="Batch size for the memory figures.")
-    ] = 1,
-    dtype: Annotated[
-        str, typer.Option("--dtype", help="Element type for memory figures: fp32, fp16, bf16.")
-    ] = "fp32",
-    optimizer: Annotated[
-        TrainingOptimizer,
-        typer.Option(
-            "--optimizer", help="Optimizer state in the training-step memory; 'none' leaves it out."
-        ),
-    ] = TrainingOptimizer.adam,
+    input: Input = None,
+    batch: Batch = 1,
+    dtype: Dtype = "fp32",
+    optimizer: OptimizerOption = Optimizer.adam,
     diagram: Annotated[
         bool, typer.Option("--diagram/--no-diagram", help="Draw the network (needs Graphviz's dot).")
     ] = True,
-    num_classes: Annotated[
-        int | None, typer.Option("--num-classes", min=1, help="Classifier outputs, where the model takes it.")
-    ] = None,
-    in_channels: Annotated[
-        int | None, typer.Option("--in-channels", min=1, help="Input channels, where the model takes it.")
-    ] = None,
-    kwargs: Annotated[
-        str | None,
-        typer.Option(
-            "--kwargs", help="Keywords for a file or library model, as JSON: '{\"num_classes\": 10}'."
-        ),
-    ] = None,
+    num_classes: NumClasses = None,
+    in_channels: InChannels = None,
+    kwargs: Kwargs = None,
 ) -> None:
     """Write one HTML file holding the whole analysis of MODEL: the diagram, the layer table
     (sortable and filterable, formulas shown), totals, the memory picture (activations alive
@@ -87,17 +66,10 @@ def report(
 
       cnnarch compare vgg16 resnet50 --html compare.html
     """
-    from cnnarch.draw.output import check_writable
-    from cnnarch.errors import CnnarchError
-
-    if output.suffix.lower() not in (".html", ".htm"):
-        raise CnnarchError(f"-o {str(output)!r}: a report is an HTML page", "end the name in .html")
-    check_writable(output)
-    if diagram:
-        require_dot()
+    check_page_path(output, diagram)
     from cnnarch.html_report import write_report
 
-    options = {"num_classes": num_classes, "in_channels": in_channels, **parse_kwargs(kwargs)}
+    options = builder_options(num_classes, in_channels, kwargs)
     with err.status(f"analysing {model}"):
         write_report(
             model,
@@ -106,11 +78,23 @@ def report(
             depth=depth,
             batch=batch,
             dtype=dtype,
-            optimizer=None if optimizer is TrainingOptimizer.none else optimizer.value,
+            optimizer=optimizer.name_or_none,
             diagram=diagram,
             **options,
         )
     err.print(f"wrote {output}", markup=False, highlight=False)
+
+
+def check_page_path(path: Path, diagram: bool = True, option: str = "-o") -> None:
+    """Every mistake about the page fails before any analysis: the suffix, the folder, Graphviz."""
+    from cnnarch.draw.output import check_writable
+    from cnnarch.errors import CnnarchError
+
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise CnnarchError(f"{option} {str(path)!r}: a report is an HTML page", "end the name in .html")
+    check_writable(path, option)
+    if diagram:
+        require_dot()
 
 
 def require_dot() -> None:

@@ -61,7 +61,7 @@ def model_page(
     svg = None
     if diagram:
         dot = to_dot(build_diagram(report, trace, depth), DIAGRAM_FIGURES, "macs", links=f"{key}-layer-")
-        svg = inline_svg(layout(dot, "svg").decode())
+        svg = inline_svg(layout(dot, "svg").decode(), key)
     return ModelPage(
         key=key,
         report=report,
@@ -86,10 +86,13 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "model"
 
 
-def inline_svg(svg: str) -> str:
-    """Graphviz's SVG without its XML prolog, doctype and comments, ready to sit in HTML."""
+def inline_svg(svg: str, key: str) -> str:
+    """Graphviz's SVG without its XML prolog and doctype, ready to sit in HTML; its element
+    ids (``graph0``, ``L12``, ``edge3``) prefixed with ``key`` so that several diagrams share a
+    page without clashing."""
     start = svg.find("<svg")
-    return svg[start:].strip() if start >= 0 else svg
+    body = svg[start:].strip() if start >= 0 else svg
+    return re.sub(r'(\s)id="', rf'\1id="{key}-svg-', body)
 
 
 def _liveness(trace: Trace, depth: int | None) -> Liveness:

@@ -1,0 +1,191 @@
+"""``cnnarch draw``: formats by suffix, DOT on stdout, labels and shading, and every mistake in
+the request as one line with exit 2 and no file left behind."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import xml.etree.ElementTree as ET
+
+import pytest
+import torch
+
+from cnnarch.catalogue import build, get_spec
+from tests.conftest import numel, on_meta, run
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def node_texts(svg: str) -> dict[str, str]:
+    """Node id → the text drawn in its box."""
+    root = ET.fromstring(svg)
+    return {
+        g.findtext(f"{SVG}title"): " | ".join(t.text or "" for t in g.iter(f"{SVG}text"))
+        for g in root.iter(f"{SVG}g")
+        if g.get("class") == "node"
+    }
+
+
+def test_dot_on_stdout_without_graphviz(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot program anywhere
+    code, out, err = run("draw", "alexnet", "--format", "dot")
+    assert code == 0, err
+    assert out.startswith("digraph")
+    assert out.count(" -> ") == 23  # a chain of 23 layers after the input
+
+
+def test_missing_graphviz_is_one_line_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    target = tmp_path / "net.svg"
+    code, _out, err = run("draw", "alexnet", "-o", str(target))
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "apt-get install graphviz" in err
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["-o", "net.jpg"], "cannot tell the format"),
+        (["--format", "gif"], "not a picture format"),
+        (["--format", "png"], "writes binary data"),
+        (["-o", "net.svg", "--format", "png"], "says svg but --format says png"),
+        (["--label", "shape,flops"], "'flops' is not a figure"),
+        (["--color", "time"], "'time' is not a figure"),
+        (["-o", "missing/net.svg"], "no such folder"),
+    ],
+)
+def test_bad_requests_fail_in_one_line(tmp_path, args, words):
+    os.chdir(tmp_path)
+    code, out, err = run("draw", "alexnet", *args)
+    assert code == 2
+    assert words in err and len(err.strip().splitlines()) == 1
+    assert out == "" and list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_is_not_a_file(tmp_path):
+    (tmp_path / "pic.svg").mkdir()
+    code, _, err = run("draw", "alexnet", "-o", str(tmp_path / "pic.svg"))
+    assert code == 2 and "is a folder" in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write in any folder")
+def test_a_read_only_folder(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        code, _, err = run("draw", "alexnet", "-o", str(locked / "net.svg"))
+    finally:
+        locked.chmod(0o700)
+    assert code == 2 and "permission denied" in err
+    assert list(locked.iterdir()) == []
+
+
+def test_a_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
+    from cnnarch.draw import output
+
+    target = tmp_path / "net.dot"
+    target.write_text("old")
+
+    def broken(source, destination):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(output.os, "replace", broken)
+    code, _, err = run("draw", "alexnet", "-o", str(target))
+    assert code == 2 and "No space left on device" in err
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["net.dot"]
+
+
+@needs_dot
+@pytest.mark.parametrize("suffix, magic", [(".svg", b"<?xml"), (".png", b"\x89PNG"), (".pdf", b"%PDF")])
+def test_format_from_suffix(tmp_path, suffix, magic):
+    target = tmp_path / f"net{suffix}"
+    code, _, err = run("draw", "lenet5", "-o", str(target))
+    assert code == 0, err
+    assert target.read_bytes().startswith(magic)
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temporary file left
+
+
+@needs_dot
+def test_labels_carry_pytorchs_shapes_and_counts(tmp_path):
+    """Each box's shape is PyTorch's own output shape in [?, H, W, C], its parameters the
+    module's own numel."""
+    target = tmp_path / "alexnet.svg"
+    code, _, err = run("draw", "alexnet", "-o", str(target), "--label", "shape,params")
+    assert code == 0, err
+    texts = node_texts(target.read_text())
+    model = on_meta(build, get_spec("alexnet"))
+    x = torch.empty(1, 3, 227, 227, device="meta")
+    shapes = {}
+
+    def record(name):
+        def hook(module, inputs, output):
+            shapes.setdefault(name, tuple(output.shape))
+
+        return hook
+
+    for name, module in model.named_modules():
+        if not list(module.children()):
+            module.register_forward_hook(record(name))
+    model(x)
+    seen = 0
+    for name, shape in shapes.items():
+        if len(shape) != 4:
+            continue
+        lecture = f"[?, {shape[2]}, {shape[3]}, {shape[1]}]"
+        params = sum(p.numel() for p in model.get_submodule(name).parameters())
+        box = next(t for t in texts.values() if t.startswith(f"{name.split('.')[-1]} · "))
+        assert lecture in box and f"{params:,} params" in box
+        seen += 1
+    assert seen >= 10
+    assert sum(
+        int(n.replace(",", "")) for n in re.findall(r"([\d,]+) params", " ".join(texts.values()))
+    ) == numel(model)
+
+
+@needs_dot
+def test_depth_draws_blocks_and_clusters(tmp_path):
+    """ResNet-50 at depth 2: its 16 bottlenecks are boxes, inside one cluster per stage."""
+    code, out, err = run("draw", "resnet50", "--depth", "2", "--format", "dot")
+    assert code == 0, err
+    model = on_meta(build, get_spec("resnet50"))
+    blocks = [n for n, m in model.named_modules() if type(m).__name__ == "Bottleneck"]
+    assert len(blocks) == 16
+    assert len(re.findall(r"<B>\d+ · Bottleneck</B>", out)) == 16
+    assert len(re.findall(r"subgraph cluster_", out)) == 4
+    for stage in ("layer1", "layer2", "layer3", "layer4"):
+        assert f"{stage} · <I>Sequential</I>" in out
+
+
+@needs_dot
+def test_inception_branches_side_by_side(tmp_path):
+    """An inception module's four paths sit on one rank, side by side (the first module's
+    boxes are the first of each name)."""
+    target = tmp_path / "g.svg"
+    code, _, err = run("draw", "googlenet", "--depth", "2", "-o", str(target))
+    assert code == 0, err
+    root = ET.fromstring(target.read_text())
+    centres = {}
+    for g in root.iter(f"{SVG}g"):
+        box = g.find(f".//{SVG}polygon")
+        if g.get("class") == "node" and box is not None:
+            text = " ".join(t.text or "" for t in g.iter(f"{SVG}text"))
+            points = [float(v) for v in re.findall(r"-?\d+\.?\d*", box.get("points"))]
+            centres.setdefault(text.split(" · ")[0], (sum(points[0::2]) / 4, sum(points[1::2]) / 4))
+    branches = [centres[f"branch{i}"] for i in range(1, 5) if f"branch{i}" in centres]
+    assert len(branches) == 4
+    assert len({round(y) for _, y in branches}) == 1  # one rank
+    assert len({round(x) for x, _ in branches}) == 4  # side by side
+
+
+@needs_dot
+def test_color_legend(tmp_path):
+    code, out, err = run("draw", "vgg16", "--color", "params", "--format", "dot")
+    assert code == 0, err
+    assert "parameters per layer" in out
+    assert "#bd0026" in out and "#f2f2f2" in out  # the largest bin, and the layers without parameters
