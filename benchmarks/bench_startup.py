@@ -39,6 +39,7 @@ CALC = [
     ["calc", "memory", "96x55x55", "--batch", "32", "--dtype", "fp16"],
     ["calc", "anchors"],
     ["calc", "group", "--in", "240", "--out", "240", "-g", "3"],
+    ["calc", "fire", "--in", "96", "--squeeze", "16", "--expand", "64,64"],
 ]
 """Every calculator subcommand: arithmetic, so it must not import torch either (issue 16 §1)."""
 

@@ -74,7 +74,7 @@ def test_bad_input():
 @pytest.mark.parametrize(
     "argv",
     [["separable", "-k", "3", "--in", "64", "--out", "128"], ["head", "512x7x7"],
-     ["memory", "96x55x55", "--batch", "32", "--dtype", "fp16"], ["anchors"], ["group", "-g", "4"],
+     ["memory", "96x55x55", "--batch", "32", "--dtype", "fp16"], ["anchors"], ["group", "-g", "4"], ["fire"],
      ["anchors", "--maps", "38x50", "--scales", "3", "--ratios", "3", "--roi", "7"]],
 )  # fmt: skip
 def test_subcommands_answer_without_torch(argv):
@@ -129,3 +129,19 @@ def test_grouped_convolution_and_shuffle_are_pytorchs(g, per, k):
 def test_shuffle_in_a_layer_list_must_divide_the_channels():
     code, _, err = run("summary", "conv 6 k1 > shuffle 4", "--input", "6x4x4")
     assert code == 2 and "shuffle 4 must divide the channels (6) evenly" in err
+
+
+@pytest.mark.parametrize(
+    ("c_in", "s", "e1", "e3"), [(96, 16, 64, 64), (512, 64, 256, 256), (128, 32, 128, 64)]
+)
+def test_fire_module_is_torchvisions(c_in, s, e1, e3):
+    from torchvision.models.squeezenet import Fire
+
+    module = Fire(c_in, s, e1, e3)
+    weights = sum(p.numel() for name, p in module.named_parameters() if name.endswith("weight"))
+    answer = calc.fire(c_in, s, e1, e3, size="13")
+    assert answer.verdict[0].value == list(module(torch.zeros(1, c_in, 13, 13)).shape)[1]
+    assert answer.verdict[1].value == [numel(nn.Conv2d(c_in, e1 + e3, 3, bias=False)), weights]
+    assert calc.fire(c_in, s, e1, e3, size="13", bias=True).verdict[1].value[1] == numel(module)
+    plain = nn.Sequential(nn.Conv2d(c_in, e1 + e3, 3, padding=1, bias=False))
+    assert answer.verdict[2].value == [_macs(plain, (c_in, 13, 13)), _macs(module, (c_in, 13, 13))]

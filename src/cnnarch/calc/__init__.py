@@ -9,6 +9,7 @@ from cnnarch.calc.questions import (
     conv,
     factorize,
     fc,
+    fire,
     gap,
     group,
     head,
@@ -21,6 +22,6 @@ from cnnarch.calc.questions import (
 )
 
 __all__ = [
-    "anchors", "bottleneck", "conv", "factorize", "fc", "gap", "group", "head", "memory", "pool", "rf",
-    "separable", "stack", "tconv",
+    "anchors", "bottleneck", "conv", "factorize", "fc", "fire", "gap", "group", "head", "memory", "pool",
+    "rf", "separable", "stack", "tconv",
 ]  # fmt: skip

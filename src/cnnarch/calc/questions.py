@@ -768,3 +768,66 @@ def group(
         notes=notes,
         verbose=verbose,
     )
+
+
+def fire(
+    c_in: int = 96,
+    squeeze: int = 16,
+    expand1: int = 64,
+    expand3: int = 64,
+    size: str = "55",
+    bias: bool = False,
+    verbose: bool = False,
+) -> Alternatives:
+    """``calc fire --in 96 --squeeze 16 --expand 64,64``: SqueezeNet's fire module (a 1x1
+    squeeze, then 1x1 and 3x3 expands side by side, concatenated) against one 3x3 convolution
+    with the same channels in and out. Each part is analysed as its own layer list."""
+    h, w = spatial(size)
+    nb = "" if bias else " nobias"
+    out = expand1 + expand3
+    plain = analyze_program(f"conv {out} k3 p1{nb} > relu", (c_in, h, w), "3x3")
+    parts = [
+        ("squeeze 1x1", analyze_program(f"conv {squeeze} k1{nb} > relu", (c_in, h, w), "squeeze")),
+        ("expand 1x1", analyze_program(f"conv {expand1} k1{nb} > relu", (squeeze, h, w), "expand1x1")),
+        ("expand 3x3", analyze_program(f"conv {expand3} k3 p1{nb} > relu", (squeeze, h, w), "expand3x3")),
+    ]
+    pa = plain.report.totals.params
+    pb = sum(p.report.totals.params for _, p in parts)
+    ma = plain.report.totals.macs
+    mb = sum(p.report.totals.macs for _, p in parts)
+    b_work = " + ".join(_working(p, None).partition(" = ")[0] for _, p in parts)
+    b_sums = " + ".join(count(p.report.totals.params) for _, p in parts)
+    steps = [
+        Step(
+            "Output channels?",
+            str(out),
+            "e_1x1 + e_3x3 (concatenated)",
+            f"{expand1} + {expand3}",
+            out,
+            [f"both expands keep {h}x{w} (the 3x3 is padded by 1), so they concatenate"],
+        ),
+        Step(
+            "Weights?" if not bias else "Parameters?",
+            f"{count(pa)} vs {count(pb)}",
+            value=[pa, pb],
+            working=f"A: {_working(plain, None)}; fire (B + C + D): {b_work} = {b_sums} = {count(pb)}",
+            notes=[_ratio(pa, pb).replace("B/A", "fire/A", 1)],
+        ),
+        Step(
+            f"MACs at {lecture_shape(plain.report.input_shape)}?",
+            f"{count(ma)} vs {count(mb)}",
+            value=[ma, mb],
+            notes=[_ratio(ma, mb).replace("B/A", "fire/A", 1)],
+        ),
+    ]
+    candidates = [Candidate("one 3x3", plain.program, plain.explanation)]
+    candidates += [Candidate(f"fire: {label}", p.program, p.explanation) for label, p in parts]
+    notes = ["weights only (no biases), as the lectures count them" if not bias else "biases included"]
+    return Alternatives(
+        f"SqueezeNet fire module {c_in} → {squeeze} → {expand1} + {expand3} vs one 3x3 convolution "
+        f"{c_in} → {out}",
+        candidates,
+        steps,
+        notes,
+        details=verbose,
+    )

@@ -246,10 +246,11 @@ def rf(
     _show(calc.rf(stack, channels, size, verbose), fmt)
 
 
-def _kernels(text: str) -> list[int]:
+def _kernels(text: str, option: str = "--as", example: str = "e.g. --as 3,3,3 or --as 5,3") -> list[int]:
     parts = [p.strip() for p in text.split(",")]
     if not parts or not all(p.isdigit() and int(p) >= 1 for p in parts):
-        raise CnnarchError(f"--as {text!r} is not a list of kernel sizes", "e.g. --as 3,3,3 or --as 5,3")
+        what = "kernel sizes" if option == "--as" else "channel counts"
+        raise CnnarchError(f"{option} {text!r} is not a list of {what}", example)
     return [int(p) for p in parts]
 
 
@@ -357,6 +358,38 @@ def separable(
     from cnnarch import calc
 
     _show(calc.separable(kernel, c_in, c_out, size, bias, verbose), fmt)
+
+
+@app.command("fire")
+def fire(
+    c_in: Annotated[int, typer.Option("--in", min=1, help="Input channels.")] = 96,
+    squeeze: Annotated[int, typer.Option("--squeeze", min=1, help="Channels after the 1x1 squeeze.")] = 16,
+    expand: Annotated[
+        str, typer.Option("--expand", help="The 1x1 and 3x3 expands' channels: 64,64 (or one for both).")
+    ] = "64,64",
+    size: Annotated[str, typer.Option("--input", "-i", help="Input height and width, for MACs.")] = "55",
+    bias: Annotated[bool, WEIGHTS_BIAS] = False,
+    verbose: Annotated[bool, VERBOSE] = False,
+    fmt: FormatOption = CalcFormat.text,
+) -> None:
+    """SqueezeNet's fire module: a 1x1 squeeze, then 1x1 and 3x3 expands concatenated, against
+    one 3x3 convolution with the same channels in and out.
+
+    Examples:
+
+      cnnarch calc fire --in 96 --squeeze 16 --expand 64,64        (fire2)
+
+      cnnarch calc fire --in 512 --squeeze 64 --expand 256 --input 13
+    """
+    from cnnarch import calc
+
+    counts = _kernels(expand, "--expand", "e.g. --expand 64,64")
+    if len(counts) not in (1, 2):
+        raise CnnarchError(
+            f"--expand {expand!r} gives {len(counts)} counts", "give the 1x1's and the 3x3's: 64,64"
+        )
+    e1, e3 = counts if len(counts) == 2 else counts * 2
+    _show(calc.fire(c_in, squeeze, e1, e3, size, bias, verbose), fmt)
 
 
 @app.command("group")
