@@ -188,7 +188,34 @@ def memory(rng: random.Random) -> Draft:
 
 
 def blocks(rng: random.Random) -> Draft:
-    kind = rng.choice(("stack", "bottleneck"))
+    kind = rng.choice(("stack", "bottleneck", "separable", "group"))
+    if kind == "separable":
+        c_in, c_out = rng.choice((32, 64, 128, 256, 512)), rng.choice((64, 128, 256, 512, 1024))
+        answer = calc.separable(3, c_in, c_out)
+        text = (
+            f"MobileNet replaces a 3×3 convolution from {c_in} to {c_out} channels by a depthwise 3×3 "
+            f"(one filter per channel) and a pointwise 1×1, no biases. Weights of the two together?"
+        )
+        depthwise = _conv_layer(c_in, c_in, 3) | {"groups": c_in}
+        network = {
+            "input": [c_in, 14, 14],
+            "layers": [depthwise, _conv_layer(c_in, c_out, 1)],
+            "ask": "params",
+        }
+        step = answer.verdict[0]
+        return "medium", text, step.value[1], "weights", [step.line, *answer.notes[:1]], network
+    if kind == "group":
+        groups = rng.choice((2, 3, 4, 8))
+        channels = groups * rng.choice((16, 32, 60, 80))
+        answer = calc.group(channels, channels, groups)
+        text = (
+            f"ShuffleNet: a 1×1 convolution from {channels} to {channels} channels in {groups} groups, "
+            "then a channel shuffle, no biases. Weights?"
+        )
+        network = {"input": [channels, 14, 14], "ask": "params",
+                   "layers": [_conv_layer(channels, channels, 1) | {"groups": groups}]}  # fmt: skip
+        step = answer.verdict[0]
+        return "medium", text, step.value[1], "weights", [step.line, *answer.notes[:1]], network
     if kind == "stack":
         kernel = rng.choice((5, 7))
         channels = rng.choice((64, 128, 256, 512))
