@@ -246,12 +246,12 @@ class Report:
             f"params={t.params:,}, macs={t.macs:,})"
         )
 
-    def __rich__(self) -> Any:
-        """The summary table, for ``rich.print(report)``: display hooks hand the report to
-        ``render/notebook.py`` (renderers import nothing from here at run time)."""
-        from cnnarch.render.notebook import rich_group
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        """The summary table, for ``rich.print(report)``, fitted to the console: display hooks
+        hand the report to ``render/notebook.py`` (renderers import nothing from here at run time)."""
+        from cnnarch.render.notebook import renderables
 
-        return rich_group(self)
+        yield from renderables(self, options.max_width)
 
     def _repr_html_(self) -> str:
         """The summary table in a notebook."""

@@ -13,17 +13,16 @@ HTML_WIDTH = 160
 """Characters per line of the HTML table (a notebook cell is wider than a terminal)."""
 
 
-def rich_group(report: Report) -> Any:
-    from rich.console import Group
+def renderables(report: Report, width: int = HTML_WIDTH) -> list[Any]:
+    from cnnarch.render import summary
 
-    from cnnarch.render.summary import renderables
-
-    return Group(*renderables(report))
+    return summary.renderables(report, width)
 
 
 def html(report: Report) -> str:
     from rich.console import Console
 
     console = Console(record=True, width=HTML_WIDTH, file=io.StringIO())
-    console.print(rich_group(report))
+    for part in renderables(report):
+        console.print(part)
     return console.export_html(inline_styles=True)

@@ -157,14 +157,7 @@ def convention_lines(report: Report) -> list[str]:
 
 def renderables(report: Report, width: int = 160) -> list[Any]:
     """The summary as rich renderables (for ``rich.print(report)`` and notebooks)."""
-    parts: list[Any] = []
-    for block in document(report).blocks:
-        if isinstance(block, Notes):
-            if "table" in block.outputs:
-                parts += [Text(line, style=block.style or "") for line in block.lines]
-        else:
-            parts.append(table.terminal_table(block, width)[0])
-    return parts
+    return table.renderables(document(report), width)
 
 
 def print_table(report: Report, console: Console) -> None:

@@ -166,6 +166,26 @@ def terminal_table(table: ColumnTable[Any], width: int) -> tuple[Text, list[str]
     return text, [columns[i].header.replace("\n", " ") for i in fit.dropped]
 
 
+def _left_out_note(document: Document, width: int, left_out: list[str]) -> str:
+    return f"A console {width} columns wide leaves out {', '.join(left_out)}: {document.left_out_hint}."
+
+
+def renderables(document: Document, width: int) -> list[Text]:
+    """The terminal view as rich renderables (``rich.print(report)``, notebooks): tables fitted
+    to ``width``, each with the note naming what it left out, and the notes."""
+    parts: list[Text] = []
+    for block in document.blocks:
+        if isinstance(block, Notes):
+            if "table" in block.outputs:
+                parts += [Text(line, style=block.style or "") for line in block.lines]
+        elif "table" in block.outputs:
+            text, left_out = terminal_table(block, width)
+            parts.append(text)
+            if left_out:
+                parts.append(Text(_left_out_note(document, width, left_out)))
+    return parts
+
+
 def print_document(document: Document, console: Console) -> None:
     """Tables fitted to the console, then their notes; a column left out is named, with where
     to see it."""
@@ -181,8 +201,7 @@ def print_document(document: Document, console: Console) -> None:
         console.print(text, soft_wrap=True, highlight=False)
         if left_out:
             console.print(
-                f"A console {console.width} columns wide leaves out {', '.join(left_out)}: "
-                f"{document.left_out_hint}.",
+                _left_out_note(document, console.width, left_out),
                 soft_wrap=True,
                 highlight=False,
                 markup=False,
