@@ -297,3 +297,27 @@ def test_weights_keywords_are_refused_and_none_is_passed_for_every_weights_argum
     assert seen["weights"] is None and seen["weights_backbone"] is None
     with pytest.raises(CnnarchError, match="without weights"):
         analyze("torchvision:fcn_resnet50", weights_backbone="DEFAULT")
+
+
+class EmptyTensors(nn.Module):
+    """Operations on zero-size tensors (a detection head with no boxes left does the same)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.head = nn.Linear(4, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.conv(x)
+        empty = y[:, :, :0].reshape(0, 4)  # reshaping an empty tensor
+        boxes = self.head(empty)  # a dense layer over no rows
+        folded = y[:, :, :0].reshape(4, 6, 0).permute(2, 0, 1).reshape(0, 24)
+        return y.mean() + boxes.sum() + torch.cat([empty, empty]).flatten().sum() + folded.sum()
+
+
+def test_operations_on_empty_tensors_are_analysed():
+    model = EmptyTensors()
+    report = analyze(model, (3, 8, 8))
+    assert report.totals.params == unique_numel(model)
+    assert report.totals.macs == cpu_macs(model, torch.randn(1, 3, 8, 8))
+    assert any(layer.output_shape == [0, 2] for layer in report.layers)
