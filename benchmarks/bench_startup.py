@@ -40,6 +40,7 @@ CALC = [
     ["calc", "anchors"],
     ["calc", "group", "--in", "240", "--out", "240", "-g", "3"],
     ["calc", "fire", "--in", "96", "--squeeze", "16", "--expand", "64,64"],
+    ["calc", "residual", "--in", "256", "--width", "64", "--expansion", "4"],
 ]
 """Every calculator subcommand: arithmetic, so it must not import torch either (issue 16 §1)."""
 

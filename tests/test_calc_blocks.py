@@ -75,6 +75,7 @@ def test_bad_input():
     "argv",
     [["separable", "-k", "3", "--in", "64", "--out", "128"], ["head", "512x7x7"],
      ["memory", "96x55x55", "--batch", "32", "--dtype", "fp16"], ["anchors"], ["group", "-g", "4"], ["fire"],
+     ["residual"],
      ["anchors", "--maps", "38x50", "--scales", "3", "--ratios", "3", "--roi", "7"]],
 )  # fmt: skip
 def test_subcommands_answer_without_torch(argv):
@@ -145,3 +146,18 @@ def test_fire_module_is_torchvisions(c_in, s, e1, e3):
     assert calc.fire(c_in, s, e1, e3, size="13", bias=True).verdict[1].value[1] == numel(module)
     plain = nn.Sequential(nn.Conv2d(c_in, e1 + e3, 3, padding=1, bias=False))
     assert answer.verdict[2].value == [_macs(plain, (c_in, 13, 13)), _macs(module, (c_in, 13, 13))]
+
+
+@pytest.mark.parametrize(("c", "width"), [(256, 64), (512, 128), (1024, 256)])
+def test_resnet_blocks_are_torchvisions(c, width):
+    from torchvision.models.resnet import BasicBlock, Bottleneck
+
+    def conv_weights(block: nn.Module) -> int:
+        return sum(m.weight.numel() for m in block.modules() if isinstance(m, nn.Conv2d))
+
+    answer = calc.residual(c, width, 4, size="7")
+    basic, bottleneck = BasicBlock(c, c), Bottleneck(c, width)
+    assert answer.verdict[0].value == [conv_weights(basic), conv_weights(bottleneck)]
+    assert answer.verdict[-1].value[1] == list(bottleneck.eval()(torch.zeros(1, c, 7, 7)).shape)
+    with pytest.raises(CnnarchError, match="is not --in"):
+        calc.residual(c, width, 2)

@@ -15,6 +15,7 @@ from cnnarch.calc.questions import (
     head,
     memory,
     pool,
+    residual,
     rf,
     separable,
     stack,
@@ -23,5 +24,5 @@ from cnnarch.calc.questions import (
 
 __all__ = [
     "anchors", "bottleneck", "conv", "factorize", "fc", "fire", "gap", "group", "head", "memory", "pool",
-    "rf", "separable", "stack", "tconv",
+    "residual", "rf", "separable", "stack", "tconv",
 ]  # fmt: skip

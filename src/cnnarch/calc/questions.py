@@ -831,3 +831,49 @@ def fire(
         notes,
         details=verbose,
     )
+
+
+def residual(
+    c_in: int = 256,
+    width: int = 64,
+    expansion: int = 4,
+    size: str = "56",
+    bias: bool = False,
+    verbose: bool = False,
+) -> Alternatives:
+    """``calc residual --in 256 --width 64 --expansion 4``: ResNet's bottleneck block (1x1 down to
+    the width, 3x3, 1x1 up to width·expansion) against the basic block's two 3x3 convolutions at
+    the same channels. The identity shortcut adds no weights (the block keeps its shape)."""
+    out = width * expansion
+    if out != c_in:
+        raise CnnarchError(
+            f"width·expansion = {width}·{expansion} = {out} is not --in {c_in}",
+            "an identity shortcut keeps the channels: e.g. --in 256 --width 64 --expansion 4",
+        )
+    h, w = spatial(size)
+    nb = "" if bias else " nobias"
+    basic = analyze_program(
+        f"conv {c_in} k3 p1{nb} > relu > conv {c_in} k3 p1{nb} > relu", (c_in, h, w), "basic"
+    )
+    bottle = analyze_program(
+        f"conv {width} k1{nb} > relu > conv {width} k3 p1{nb} > relu > conv {out} k1{nb} > relu",
+        (c_in, h, w),
+        "bottleneck",
+    )
+    notes = [
+        f"out = width·expansion = {width}·{expansion} = {out}: the 1x1s squeeze to {width} and expand back",
+        "the identity shortcut has no weights; batch norm's scale and shift are left out, as the lectures do",
+        "weights only (no biases), as the lectures count them" if not bias else "biases included",
+    ]
+    return _compare(
+        f"ResNet blocks at {plural(c_in, 'channel')}: basic (two 3x3) vs bottleneck "
+        f"(1x1 {width}, 3x3 {width}, 1x1 {out})",
+        basic,
+        "basic block, two 3x3",
+        bottle,
+        f"bottleneck 1x1–3x3–1x1, expansion {expansion}",
+        c_in,
+        c_in,
+        notes=notes,
+        verbose=verbose,
+    )

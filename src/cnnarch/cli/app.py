@@ -63,7 +63,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "Exam-style worked answers for each layer: formula, numbers substituted, result."),
     "calc": ("cnnarch.cli.calc_cmd:app",
              "One computation, worked: conv, pool, tconv, fc, gap, rf, memory, stack, factorize, "
-             "bottleneck, separable, group, fire, head, anchors."),
+             "bottleneck, residual, separable, group, fire, head, anchors."),
     "quiz": ("cnnarch.cli.quiz_cmd:quiz",
              "Exam questions with an answer key, worked; --interactive asks them one at a time."),
     "bench": ("cnnarch.cli.bench_cmd:bench",

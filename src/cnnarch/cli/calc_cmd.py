@@ -392,6 +392,32 @@ def fire(
     _show(calc.fire(c_in, squeeze, e1, e3, size, bias, verbose), fmt)
 
 
+@app.command("residual")
+def residual(
+    c_in: Annotated[int, typer.Option("--in", min=1, help="Channels in and out of the block.")] = 256,
+    width: Annotated[
+        int, typer.Option("--width", min=1, help="The bottleneck's width (its 3x3's channels).")
+    ] = 64,
+    expansion: Annotated[int, typer.Option("--expansion", min=1, help="out = width·expansion.")] = 4,
+    size: Annotated[str, typer.Option("--input", "-i", help="Input height and width, for MACs.")] = "56",
+    bias: Annotated[bool, WEIGHTS_BIAS] = False,
+    verbose: Annotated[bool, VERBOSE] = False,
+    fmt: FormatOption = CalcFormat.text,
+) -> None:
+    """ResNet's bottleneck block (1x1 down to the width, 3x3, 1x1 up by the expansion) against
+    the basic block's two 3x3 convolutions at the same channels: weights and MACs.
+
+    Examples:
+
+      cnnarch calc residual --in 256 --width 64 --expansion 4        (ResNet-50's conv2_x)
+
+      cnnarch calc residual --in 1024 --width 256 --input 14
+    """
+    from cnnarch import calc
+
+    _show(calc.residual(c_in, width, expansion, size, bias, verbose), fmt)
+
+
 @app.command("group")
 def group(
     c_in: Annotated[int, typer.Option("--in", min=1, help="Input channels.")] = 240,
