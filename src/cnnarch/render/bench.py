@@ -1,18 +1,19 @@
-"""Render a ``BenchRun``: a rich table (with per-layer tables under ``--layers``), JSON or CSV."""
+"""Render a ``BenchRun``: a terminal table through ``render/table.py`` (with per-layer tables under
+``--layers``), JSON or CSV."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from cnnarch.bench.results import BenchRow, BenchRun, LayerBreakdown
-from cnnarch.render import units
+from cnnarch.render import table, units
+from cnnarch.render.table import Column, ColumnTable, Document, Notes
 
 COLUMNS = [
     "Model", "Batch", "Input", "Median ms", "Mean", "p10", "p90", "Min", "IQR", "CV", "N",
@@ -172,22 +173,60 @@ def footer_lines(run: BenchRun) -> list[str]:
     return lines
 
 
+DROP = {"p10": 9, "p90": 8, "Min": 7, "IQR": 6, "N": 5, "FLOP/B": 4, "Mean": 3, "CV": 2, "FLOPs": 1}
+"""Columns a narrow terminal leaves out, the highest first (the note after the table names them)."""
+
+
+def _column(i: int, name: str) -> Column[BenchRow]:
+    return Column(name, name, lambda row: _cells(row)[i], numeric=name not in LEFT, wrap=name == "Model",
+                  drop=DROP.get(name, 0))  # fmt: skip
+
+
+def runs_table(run: BenchRun) -> ColumnTable[BenchRow]:
+    columns = [_column(i, name) for i, name in enumerate(COLUMNS)]
+    return ColumnTable(columns, run.rows, title=title(run), row_style=lambda row: None if row.ok else "red")
+
+
 def print_table(run: BenchRun, console: Console) -> None:
-    table = Table(title=title(run), title_justify="left")
-    for name in COLUMNS:
-        table.add_column(name, justify="left" if name in LEFT else "right", overflow="fold")
-    for row in run.rows:
-        table.add_row(*_cells(row), style=None if row.ok else "red")
-    console.print(table)
-    for line in footer_lines(run):
-        console.print(line, highlight=False, soft_wrap=True)
-    console.print(Text(CONVENTIONS["roofline"], style="dim"), soft_wrap=True)
+    notes = Notes(footer_lines(run))
+    convention = Notes([CONVENTIONS["roofline"]], style="dim")
+    table.print_document(Document([runs_table(run), notes, convention], left_out_hint=HINT), console)
     for row in run.rows:
         if row.layers is not None:
             print_layers(row, row.layers, console)
 
 
+HINT = "--format json or csv shows everything"
 LAYER_COLUMNS = ["Rank", "Layer", "Type", "Time ms", "% of pass", "MACs", "FLOP/s", "Time/MAC vs model"]
+
+
+def _relative(layer: Any) -> str:
+    return f"{layer.relative_cost:.2f}x" if layer.relative_cost is not None else "no MACs"
+
+
+def layers_table(breakdown: LayerBreakdown) -> ColumnTable[tuple[int, Any]]:
+    """The slowest layers of one pass, each against its share of the MACs."""
+    cells: list[Callable[[Any], str]] = [
+        lambda layer: layer.name,
+        lambda layer: layer.type,
+        lambda layer: ms(layer.time_ms),
+        lambda layer: percent(layer.share),
+        lambda layer: units.scaled(layer.macs) if layer.macs else "0",
+        lambda layer: units.scaled(layer.flops_per_s) if layer.flops_per_s else "—",
+        _relative,
+    ]
+    columns: list[Column[tuple[int, Any]]] = [Column("rank", "Rank", lambda r: str(r[0]), numeric=True)]
+    columns += [
+        Column(name, name, lambda r, cell=cell: cell(r[1]), numeric=name not in ("Layer", "Type"),
+               wrap=name in ("Layer", "Type"), drop=2 if name == "Type" else (1 if name == "FLOP/s" else 0))
+        for name, cell in zip(LAYER_COLUMNS[1:], cells, strict=True)
+    ]  # fmt: skip
+
+    def style(r: tuple[int, Any]) -> str | None:
+        cost = r[1].relative_cost
+        return "yellow" if cost is None or cost >= 2 else None
+
+    return ColumnTable(columns, list(enumerate(breakdown.layers, 1)), row_style=style)
 
 
 def print_layers(row: BenchRow, breakdown: LayerBreakdown, console: Console) -> None:
@@ -197,18 +236,7 @@ def print_layers(row: BenchRow, breakdown: LayerBreakdown, console: Console) -> 
         highlight=False,
         soft_wrap=True,
     )
-    table = Table()
-    for name in LAYER_COLUMNS:
-        table.add_column(name, justify="left" if name in ("Layer", "Type") else "right", overflow="fold")
-    for rank, layer in enumerate(breakdown.layers, 1):
-        relative = f"{layer.relative_cost:.2f}x" if layer.relative_cost is not None else "no MACs"
-        style = "yellow" if layer.relative_cost is None or layer.relative_cost >= 2 else None
-        table.add_row(
-            str(rank), layer.name, layer.type, ms(layer.time_ms), percent(layer.share),
-            units.scaled(layer.macs) if layer.macs else "0",
-            units.scaled(layer.flops_per_s) if layer.flops_per_s else "—", relative, style=style,
-        )  # fmt: skip
-    console.print(table)
+    table.print_document(Document([layers_table(breakdown)], left_out_hint=HINT), console)
     console.print(
         f"Profiled pass: {ms(breakdown.forward_ms)} ms (the profiler adds overhead per op); outside "
         f"leaf modules (add, cat, flatten in forward): {ms(breakdown.other_ms)} ms. Time/MAC vs model = "

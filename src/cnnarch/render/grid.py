@@ -192,10 +192,12 @@ def box_table(
         return left + middle.join(fill * (w + 2) for w in widths) + right
 
     out = Text()
-    out.append(title, style="italic")
-    if pad_title:
-        out.append(" " * max(_table_width(widths) - cell_len(title), 0))
-    out.append("\n" + rule("┏", "━", "┳", "┓") + "\n")
+    if title:  # rich's Table prints no line for no title
+        out.append(title, style="italic")
+        if pad_title:
+            out.append(" " * max(_table_width(widths) - cell_len(title), 0))
+        out.append("\n")
+    out.append(rule("┏", "━", "┳", "┓") + "\n")
     headers = [
         _cell_lines(c.header, w, Column(c.header, wrap=True)) for c, w in zip(kept, widths, strict=True)
     ]
