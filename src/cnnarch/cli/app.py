@@ -10,6 +10,7 @@ import click
 import typer
 
 from cnnarch import __version__
+from cnnarch.cli.options import model_forms
 from cnnarch.errors import CnnarchError
 
 app = typer.Typer(
@@ -26,8 +27,8 @@ app = typer.Typer(
         "  cnnarch flops resnet50 --vs fvcore,thop\n\n"
         "  cnnarch bench resnet18 --batch 1,8\n\n"
         "  cnnarch list 'resnet*'\n\n"
-        "Every command takes a catalogue name, a layer list, path/to/file.py:Class, torchvision:NAME or "
-        "timm:NAME. Exit codes: 0 done, 2 a problem with the request (one line on stderr), 1 a bug."
+        f"A model is {model_forms()}. "
+        "Exit codes: 0 done, 2 a problem with the request (one line on stderr), 1 a bug."
     ),
     no_args_is_help=True,
     add_completion=False,
