@@ -157,6 +157,25 @@ def cli_reference() -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def pictures() -> str:
+    """docs/pictures.md: one drawing per family, each with the command that draws it."""
+    from cnnarch.draw.gallery import markdown
+
+    return markdown()
+
+
+def on_files(files, config):
+    """The pictures page's drawings, laid out by Graphviz from the catalogue on every build
+    (``cnnarch.draw.gallery``); they exist only in the built site."""
+    from mkdocs.structure.files import File
+
+    from cnnarch.draw.gallery import PICTURES, drawn
+
+    for picture in PICTURES:
+        files.append(File.generated(config, f"pictures/{picture.file}", content=drawn(picture)))
+    return files
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
     "catalogue-table": catalogue_table,
     "conventions-table": conventions_table,
@@ -165,6 +184,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "layer-list-vocabulary": layer_list_vocabulary,
     "cli-reference": cli_reference,
     "ops-table": ops_table,
+    "pictures": pictures,
 }
 
 
