@@ -1,5 +1,6 @@
-"""Write docs/images/report.png: AlexNet's HTML report in headless Chromium (the system's
-browser, driven by Playwright), for the docs and the README.
+"""Write docs/images/report.png, AlexNet's HTML report in headless Chromium (the system's
+browser, driven by Playwright), and docs/images/resnet-block.svg, the README's drawing (the
+Pictures page draws its own at every docs build; the README needs a file in the repository).
 
     .venv/bin/python scripts/report_screenshot.py [--browser /usr/bin/chromium]
 """
@@ -37,6 +38,12 @@ def main() -> None:
             page.screenshot(path=str(args.output), full_page=False)
             browser.close()
     print(f"wrote {args.output}")
+    from cnnarch.draw.gallery import PICTURES, draw
+
+    block = next(p for p in PICTURES if p.file == "resnet-block.svg")
+    drawing = args.output.parent / block.file
+    drawing.write_text(draw(block))
+    print(f"wrote {drawing}")
 
 
 if __name__ == "__main__":
