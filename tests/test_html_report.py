@@ -204,3 +204,20 @@ def test_templates_ship_with_the_package():
         "report.css",
         "report.js",
     } <= names
+
+
+def test_every_template_ships_in_the_wheel():
+    """pyproject.toml's package-data globs cover every file in templates/ (a new template left
+    out would work from a checkout and fail once installed)."""
+    import fnmatch
+
+    tomllib = pytest.importorskip("tomllib")
+    from tests.conftest import ROOT
+
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"][
+        "cnnarch.html_report"
+    ]
+    folder = ROOT / "src" / "cnnarch" / "html_report" / "templates"
+    for path in folder.iterdir():
+        name = f"templates/{path.name}"
+        assert any(fnmatch.fnmatch(name, glob) for glob in globs), f"{name} is not package data"
