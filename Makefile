@@ -27,8 +27,8 @@ docs: $(STAMP)
 	$(BIN)/python -m mkdocs build --strict
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks docs/hooks.py
-	$(BIN)/ruff format --check src tests benchmarks docs/hooks.py
+	$(BIN)/ruff check src tests benchmarks scripts docs/hooks.py
+	$(BIN)/ruff format --check src tests benchmarks scripts docs/hooks.py
 
 clean:
 	rm -rf $(VENV) build site *.egg-info .pytest_cache .ruff_cache
