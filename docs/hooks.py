@@ -11,11 +11,13 @@ entry to count it takes about a minute, and the docs test only needs the page to
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 from pkgutil import resolve_name
 
 from mkdocs.exceptions import PluginError
@@ -176,6 +178,28 @@ def on_files(files, config):
     return files
 
 
+def _summary_of(path: Path) -> str:
+    """The first paragraph of a module's docstring, on one line."""
+    text = ast.get_docstring(ast.parse(path.read_text())) or ""
+    return " ".join(text.split("\n\n")[0].split())
+
+
+def package_map() -> str:
+    """Where things are: every package and top-level module of ``src/cnnarch``, as its docstring
+    says, with the modules inside (read from the files, so a new package shows at once)."""
+    root = Path(__file__).resolve().parents[1] / "src" / "cnnarch"
+    lines = ["| Where | What | Modules |", "|---|---|---|"]
+    for path in sorted(root.iterdir()):
+        if path.is_dir() and any(path.glob("*.py")):
+            modules = ", ".join(f"`{m.name}`" for m in sorted(path.glob("*.py")) if m.name != "__init__.py")
+            init = path / "__init__.py"
+            what = _summary_of(init) if init.exists() else ""
+            lines.append(f"| `{path.relative_to(root.parents[1])}/` | {_cell(what)} | {modules} |")
+        elif path.suffix == ".py" and path.name != "__init__.py":
+            lines.append(f"| `{path.relative_to(root.parents[1])}` | {_cell(_summary_of(path))} | |")
+    return "\n".join(lines) + "\n"
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
     "catalogue-table": catalogue_table,
     "conventions-table": conventions_table,
@@ -183,6 +207,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "layer-list-grammar": layer_list_grammar,
     "layer-list-vocabulary": layer_list_vocabulary,
     "cli-reference": cli_reference,
+    "package-map": package_map,
     "ops-table": ops_table,
     "pictures": pictures,
 }

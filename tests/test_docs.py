@@ -117,3 +117,18 @@ def test_reference_page_shows_every_commands_help():
     for name in COMMANDS:
         assert f"## `cnnarch {name}`" in reference
         assert f"Usage: cnnarch {name} [OPTIONS]" in reference
+
+
+def test_package_map_names_every_package_with_what_it_is():
+    """Contributing's map of the code is generated; a package without a docstring would show
+    there as a blank, so each says what it is."""
+    rows = {
+        line.split("`")[1]: line.split(" | ")[1]
+        for line in _hooks().package_map().splitlines()
+        if line.startswith("| `")
+    }
+    packages = [p for p in (ROOT / "src" / "cnnarch").iterdir() if p.is_dir() and any(p.glob("*.py"))]
+    assert packages
+    for package in packages:
+        where = f"src/cnnarch/{package.name}/"
+        assert where in rows and rows[where].strip(), where
