@@ -12,9 +12,9 @@ but dataclasses and enums, so a tampered file cannot run code.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from enum import Enum
 from fractions import Fraction
+from pkgutil import resolve_name
 from typing import Any
 
 TAG = "@"
@@ -64,14 +64,12 @@ def encode(value: Any) -> Any:
 def _cnnarch_class(path: Any) -> type:
     if not isinstance(path, str) or ":" not in path:
         raise Undecodable(f"not a class path: {path!r}")
-    module_name, qualname = path.split(":", 1)
+    module_name = path.split(":", 1)[0]
     if module_name != "cnnarch" and not module_name.startswith("cnnarch."):
         raise Undecodable(f"not a cnnarch class: {path}")
     try:
-        found: Any = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            found = getattr(found, part)
-    except (ImportError, AttributeError) as missing:
+        found: Any = resolve_name(path)  # 'module:Qual.Name'
+    except (ImportError, AttributeError, ValueError) as missing:
         raise Undecodable(f"no class {path}") from missing
     if not isinstance(found, type):
         raise Undecodable(f"not a class: {path}")
