@@ -100,6 +100,19 @@ NoCache = Annotated[
         help="Analyse afresh: neither read nor write the result cache (see 'cnnarch cache').",
     ),
 ]
+class Mode(str, Enum):
+    eval = "eval"
+    train = "train"
+
+
+ModeOption = Annotated[
+    Mode,
+    typer.Option(
+        "--mode",
+        help="Run the layers in eval or train mode (train: BatchNorm normalises with the batch's "
+        "statistics, as a tool counting a training forward pass sees it).",
+    ),
+]
 OptimizerOption = Annotated[
     Optimizer,
     typer.Option(

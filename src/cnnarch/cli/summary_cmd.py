@@ -14,7 +14,9 @@ from cnnarch.cli.options import (
     InChannels,
     Input,
     Kwargs,
+    Mode,
     Model,
+    ModeOption,
     NoCache,
     NumClasses,
     Optimizer,
@@ -52,6 +54,7 @@ def summary(
     log: Annotated[bool, typer.Option("--log/--linear", help="Log or linear scale for --plot.")] = False,
     no_cache: NoCache = False,
     freeze: Freeze = None,
+    mode: ModeOption = Mode.eval,
 ) -> None:
     """Trace MODEL once and print every layer: output shape with its formula, parameters, MACs,
     receptive field, effective stride (jump) and activation memory.
@@ -92,9 +95,10 @@ def summary(
         use_cache=not no_cache,
         **builder_options(num_classes, in_channels, kwargs),
         **({"freeze": freeze} if freeze is not None else {}),
+        **({"mode": mode.value} if mode is not Mode.eval else {}),
     )
     for note in report.notes:
-        err.print(f"note: {note}", soft_wrap=True)
+        err.print(f"note: {note}", soft_wrap=True, markup=False, highlight=False)
     emit(render.document(report), fmt.value, out, write)
     if plot is not None:
         from cnnarch.plots import layer_bars
