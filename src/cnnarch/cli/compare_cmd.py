@@ -13,6 +13,7 @@ from cnnarch.cli.console import Format, err, out, write
 from cnnarch.cli.options import (
     Batch,
     Dtype,
+    Freeze,
     Input,
     Models,
     NoCache,
@@ -51,6 +52,13 @@ def compare(
     plot: Plot = None,
     html: Html = None,
     no_cache: NoCache = False,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against", help="Set every ratio against this model (default: the first).", show_default=False
+        ),
+    ] = None,
+    freeze: Freeze = None,
 ) -> None:
     """Put several architectures side by side: parameters, MACs, FLOPs, memory, depth,
     receptive field and published accuracy, one column per model, the best value in each row
@@ -70,6 +78,8 @@ def compare(
       cnnarch compare vgg16 resnet50 --batch 32 --optimizer sgd --convention fvcore
 
       cnnarch compare alexnet vgg16 resnet50 --html compare.html
+
+      cnnarch compare alexnet vgg16 googlenet --against googlenet
     """
     from cnnarch.compare import compare as run_compare
     from cnnarch.plots.files import check_plot_path
@@ -92,6 +102,8 @@ def compare(
             convention=convention,
             on_model=on_model,
             use_cache=not no_cache,
+            against=against,
+            freeze=freeze,
         )
     emit(render.document(comparison), fmt.value, out, write)
     if plot is not None:

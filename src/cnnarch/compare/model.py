@@ -29,9 +29,11 @@ class FigureRow:
     """Indices of the models holding the best value (ties all marked); empty when fewer than
     two models have a value or the row has no direction."""
     ratios: list[float | None] = field(default_factory=list)
-    """Count and byte rows: value / the first model's value."""
+    """Count and byte rows: value / the reference model's value (the first, or ``--against``)."""
     differences: list[float | None] = field(default_factory=list)
-    """Percent rows: value − the first model's value, in percentage points."""
+    """Percent rows: value − the reference model's value, in percentage points."""
+    against: int = 0
+    """Index of the reference model of ``ratios`` and ``differences``."""
     notes: list[str | None] = field(default_factory=list)
     """Per model: where a published figure comes from, why a figure is missing, which layer."""
     description: str = ""
@@ -51,6 +53,8 @@ class Comparison:
     convention: str | None
     rows: list[FigureRow]
     notes: list[str] = field(default_factory=list)
+    against: int = 0
+    """Index of the model every ratio is set against (``--against``; the first by default)."""
 
     def row(self, key: str) -> FigureRow:
         for row in self.rows:
@@ -62,15 +66,16 @@ class Comparison:
         return any(row.key == key for row in self.rows)
 
 
-def mark_best(row: FigureRow) -> None:
-    """Best values, and each value against the first model's."""
+def mark_best(row: FigureRow, against: int = 0) -> None:
+    """Best values, and each value against the reference model's (the first by default)."""
     numbers = [v if isinstance(v, int | float) and not isinstance(v, bool) else None for v in row.values]
     present = [(i, v) for i, v in enumerate(numbers) if v is not None]
     if row.better is not None and len(present) >= 2:
         pick = min if row.better == "lower" else max
         best = pick(v for _, v in present)
         row.best = [i for i, v in present if v == best]
-    first = numbers[0] if numbers else None
+    row.against = against
+    first = numbers[against] if numbers else None
     if row.unit in RATIO_UNITS:
         row.ratios = [v / first if v is not None and first else None for v in numbers]
     elif row.unit == "percent":

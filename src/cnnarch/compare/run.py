@@ -22,6 +22,8 @@ def compare(
     convention: str | None = None,
     on_model: Callable[[str, int, int], None] | None = None,
     use_cache: bool = True,
+    against: str | None = None,
+    freeze: str | None = None,
 ) -> Comparison:
     """Analyze each named model once and put the figures side by side.
 
@@ -29,7 +31,8 @@ def compare(
     trace of each model). ``convention`` adds a row counting operations under that convention
     (``analysis/conventions.py``). ``on_model(name, index, count)`` is called before each
     analysis (for a progress bar). Reports the result cache holds are read from it
-    (``use_cache=False``: none are).
+    (``use_cache=False``: none are). ``against`` names the model every ratio is set against
+    (the first by default); ``freeze`` freezes each model up to that layer (``cnnarch.freeze``).
     """
     from cnnarch.cache.store import enabled
 
@@ -50,7 +53,8 @@ def compare(
     if isinstance(input_size, list):
         input_size = input_size or None
     targets = resolve_names(names)
-    settings = (input_size, batch, dtype, optimizer, convention, use_cache)
+    reference = _reference(targets, against)
+    settings = (input_size, batch, dtype, optimizer, convention, use_cache, freeze)
     if use_cache and not all(_cached(target, *settings) for target in targets):
         check_options()  # a stored report was made with valid options: none to check when all are
     analyzed = []
@@ -58,7 +62,24 @@ def compare(
         if on_model is not None:
             on_model(target.name, index, len(targets))
         analyzed.append(_analyze(target, *settings))
-    return build(analyzed, input_given=input_size is not None, optimizer=optimizer, convention=convention)
+    return build(
+        analyzed,
+        input_given=input_size is not None,
+        optimizer=optimizer,
+        convention=convention,
+        against=reference,
+    )
+
+
+def _reference(targets: Sequence[Target], against: str | None) -> int:
+    """The index of the ``--against`` model among the compared ones (0 when not given)."""
+    if against is None:
+        return 0
+    for i, target in enumerate(targets):
+        if against == target.name or against in target.given:
+            return i
+    names = ", ".join(t.name for t in targets)
+    raise CnnarchError(f"--against {against!r} is not one of the compared models", f"use one of: {names}")
 
 
 def _cached(
@@ -69,12 +90,15 @@ def _cached(
     optimizer: str | None,
     convention: str | None,
     use_cache: bool,
+    freeze: str | None = None,
 ) -> bool:
     """Whether the result cache holds this model's report (made with valid options, so none
     needs checking again)."""
     from cnnarch.cache import results
 
-    kwargs = {"batch": batch, "dtype": dtype, "convention": convention or "macs"}
+    kwargs: dict[str, Any] = {"batch": batch, "dtype": dtype, "convention": convention or "macs"}
+    if freeze is not None:
+        kwargs["freeze"] = freeze
     return use_cache and results.is_cached(
         target.text, input_size, memory=True, optimizer=optimizer, **kwargs
     )
@@ -88,6 +112,7 @@ def _analyze(
     optimizer: str | None,
     convention: str | None,
     use_cache: bool = True,
+    freeze: str | None = None,
 ) -> AnalyzedModel:
     from functools import partial
 
@@ -95,6 +120,8 @@ def _analyze(
 
     analyze = partial(results.analyze, use_cache=use_cache)  # api.analyze, or its stored report
     kwargs: dict[str, Any] = {"batch": batch, "dtype": dtype, "convention": convention or "macs"}
+    if freeze is not None:
+        kwargs["freeze"] = freeze
     try:
         try:
             report = analyze(target.text, input_size, memory=True, optimizer=optimizer, **kwargs)
@@ -118,6 +145,7 @@ def build(
     input_given: bool = False,
     optimizer: str | None = "adam",
     convention: str | None = None,
+    against: int = 0,
 ) -> Comparison:
     """The comparison of reports already made (no tracing here): one row per figure shown."""
     reports = [a.report for a in analyzed]
@@ -147,7 +175,7 @@ def build(
             notes=notes,
             description=figure.description.format(**fill),
         )
-        mark_best(row)
+        mark_best(row, against)
         rows.append(row)
     inputs = [list(r.input_shape[1:]) for r in reports]
     return Comparison(
@@ -160,6 +188,7 @@ def build(
         convention=convention,
         rows=rows,
         notes=_notes(analyzed, inputs, input_given),
+        against=against,
     )
 
 

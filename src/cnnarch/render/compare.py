@@ -58,9 +58,9 @@ def factor(ratio: float) -> str:
 
 
 def relative_text(row: FigureRow, i: int) -> str:
-    """Against the first model: ``12x fewer``, ``2.3x larger``, ``+16.8 pts``; empty for the
-    first model itself and for rows that are context."""
-    if i == 0:
+    """Against the reference model (the first, or ``--against``): ``12x fewer``, ``2.3x larger``,
+    ``+16.8 pts``; empty for the reference itself and for rows that are context."""
+    if i == row.against:
         return ""
     if row.ratios and row.ratios[i] is not None:
         ratio = row.ratios[i]
@@ -75,12 +75,13 @@ def relative_text(row: FigureRow, i: int) -> str:
 
 def legend_lines(comparison: Comparison) -> list[str]:
     """What the marks mean, the notes, and where published figures come from."""
-    first = comparison.models[0]
+    reference = comparison.models[comparison.against]
+    which = "the first model, " if comparison.against == 0 else ""
     lines = []
     if len(comparison.models) > 1:
         lines.append(
             f"{BEST} best in its row (fewest parameters and operations, least memory, highest published "
-            f"accuracy); (Nx fewer), (+N pts): against the first model, {first}"
+            f"accuracy); (Nx fewer), (+N pts): against {which}{reference}"
         )
     lines += comparison.notes
     for key in ("top1", "top5"):
@@ -192,6 +193,7 @@ def to_dict(comparison: Comparison) -> dict[str, Any]:
         "dtype": comparison.dtype,
         "optimizer": comparison.optimizer,
         "convention": comparison.convention,
+        "against": models[comparison.against],
         "rows": [
             {
                 "key": row.key,
