@@ -189,3 +189,20 @@ def test_color_legend(tmp_path):
     assert code == 0, err
     assert "parameters per layer" in out
     assert "#bd0026" in out and "#f2f2f2" in out  # the largest bin, and the layers without parameters
+
+
+def test_json_is_the_same_graph_as_dot(tmp_path, monkeypatch):
+    """--format json (no Graphviz needed) holds the boxes and arrows DOT draws, and the boxes'
+    parameters add up to the model's own count."""
+    import json
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    code, out, err = run("draw", "resnet18", "--depth", "2", "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    code, dot, err = run("draw", "resnet18", "--depth", "2", "--format", "dot")
+    assert code == 0, err
+    arrows = set(re.findall(r"^\s+(\w+) -> (\w+)", dot, flags=re.MULTILINE))
+    assert {(e["tail"], e["head"]) for e in data["edges"]} == arrows
+    assert sum(n.get("params", 0) for n in data["nodes"]) == numel(on_meta(build, get_spec("resnet18")))
+    assert [n["name"] for n in data["nodes"][1:6]] == ["conv1", "bn1", "relu", "maxpool", "layer1.0"]

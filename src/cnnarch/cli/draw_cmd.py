@@ -27,7 +27,8 @@ def draw(
         typer.Option(
             "--format",
             "-f",
-            help="dot, svg, png or pdf (default: from -o's suffix; DOT on stdout).",
+            help="dot, svg, png, pdf or json (boxes, arrows, clusters as data); default: from -o's "
+            "suffix, else DOT on stdout.",
             show_default=False,
         ),
     ] = None,
@@ -89,7 +90,7 @@ def draw(
     figure = check_figure(color)
     if output is not None:
         check_writable(output)
-    if chosen != "dot":
+    if chosen not in ("dot", "json"):
         import shutil
 
         from cnnarch.draw.engine import INSTALL, EngineMissing
@@ -101,8 +102,12 @@ def draw(
     from cnnarch.draw.dot import to_dot
 
     source = to_dot(picture, fields, figure, dpi=144 if chosen == "png" else None)
-    if chosen == "dot":
-        data: bytes | str = source
+    if chosen == "json":
+        import json
+
+        data: bytes | str = json.dumps(picture.to_dict(), indent=2, ensure_ascii=False)
+    elif chosen == "dot":
+        data = source
     else:
         from cnnarch.draw.engine import layout
 

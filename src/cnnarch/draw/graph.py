@@ -16,7 +16,8 @@ new source: every dependency stays visible, in linear space.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from cnnarch.analysis.layers import Row, build_rows
 from cnnarch.report import Layer, Report
@@ -61,6 +62,28 @@ class Diagram:
     """Each (tail, head) once, in the order the forward pass first used them."""
     clusters: list[Cluster]
     depth: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--format json``: the boxes (with their report rows' main figures),
+        the arrows and the clusters."""
+
+        def node(n: Node) -> dict[str, Any]:
+            if n.layer is None:
+                return {"id": n.id, "input": True, "output_shape": n.shape, "cluster": n.cluster}
+            layer = n.layer
+            return {
+                "id": n.id, "name": layer.name, "type": layer.type, "cluster": n.cluster,
+                "output_shape": layer.output_shape, "params": layer.params, "macs": layer.macs,
+                "activation_bytes": layer.activation_bytes, "receptive_field": layer.receptive_field,
+            }  # fmt: skip
+
+        return {
+            "model": self.model,
+            "depth": self.depth,
+            "nodes": [node(n) for n in self.nodes],
+            "edges": [asdict(e) for e in self.edges],
+            "clusters": [asdict(c) for c in self.clusters],
+        }
 
 
 def _reads(row: Row, trace: Trace) -> list[int]:

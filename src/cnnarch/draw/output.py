@@ -9,8 +9,8 @@ from pathlib import Path
 
 from cnnarch.errors import CnnarchError
 
-SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
-FORMATS = ("dot", "svg", "png", "pdf")
+SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".json": "json"}
+FORMATS = ("dot", "svg", "png", "pdf", "json")
 
 
 def choose_format(path: Path | None, fmt: str | None) -> str:
@@ -29,7 +29,7 @@ def choose_format(path: Path | None, fmt: str | None) -> str:
     if by_suffix is None and fmt is None:
         raise CnnarchError(
             f"-o {str(path)!r}: cannot tell the format from {path.suffix or 'no suffix'!r}",
-            "end the name in .svg, .png, .pdf or .dot, or give --format",
+            "end the name in .svg, .png, .pdf, .dot or .json, or give --format",
         )
     if fmt is not None and by_suffix is not None and by_suffix != fmt:
         raise CnnarchError(f"-o {str(path)!r} says {by_suffix} but --format says {fmt}", "give one of them")
