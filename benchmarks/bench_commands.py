@@ -7,6 +7,9 @@ the median of 5 rounds is set against it (issue 16). Targets:
 - cold (``CNNARCH_NO_CACHE=1``): ``summary resnet50 --format json`` at most 1.1x ``import torch``,
   ``compare vgg16 googlenet resnet50`` at most 1.3x.
 The cache lives in a temporary directory, filled by one run of each warm command first.
+``cnnarch --help`` runs in turn too: the start-up every command pays (Python, typer, rich), the
+floor under a warm run. The load average is printed: on a shared machine every figure moves
+with it, the ratios least.
 """
 
 from __future__ import annotations
@@ -57,12 +60,15 @@ def main() -> int:
         cold_env = {**base, "CNNARCH_NO_CACHE": "1"}
         for args, _ in WARM:  # fill the cache
             subprocess.run([*cnnarch, *args], cwd=ROOT, stdout=subprocess.DEVNULL, env=warm_env, check=True)
-        fns = [run([PYTHON, "-c", "import torch"], base)]
+        fns = [run([PYTHON, "-c", "import torch"], base), run([*cnnarch, "--help"], base)]
         fns += [run([*cnnarch, *args], warm_env) for args, _ in WARM]
         fns += [run([*cnnarch, *args], cold_env) for args, _ in COLD]
-        torch, *walls = median_times_in_turn(fns, repeat=5)
+        torch, help_, *walls = median_times_in_turn(fns, repeat=5)
         warm_torch = [imports_torch(args, warm_env) for args, _ in WARM]
-    rows = [['python -c "import torch"', "", f"{torch:.3f} s", "1.00", "yes", ""]]
+    rows = [
+        ['python -c "import torch"', "", f"{torch:.3f} s", "1.00", "yes", ""],
+        ["cnnarch --help", "", f"{help_:.3f} s", f"{help_ / torch:.2f}", "no", ""],
+    ]
     lines, ok = [], True
     for (args, limit), wall, heavy in zip(WARM, walls[: len(WARM)], warm_torch, strict=True):
         command = f"cnnarch {' '.join(args)}"
@@ -77,7 +83,9 @@ def main() -> int:
         ok &= ratio <= limit
         rows.append([command, "cold", f"{wall:.3f} s", f"{ratio:.2f}", "yes", f"<= {limit}x"])
         lines.append(verdict(f"cold {command}", f"{ratio:.2f}x import torch", f"<= {limit}x", ratio <= limit))
-    print("Whole commands, fresh processes in turn, median of 5")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    cpus = os.cpu_count()
+    print(f"Whole commands, fresh processes in turn, median of 5 (load average {load:.1f}, {cpus} CPUs)")
     print(table(["command", "cache", "wall", "/ import torch", "imports torch", "target"], rows))
     print()
     print("\n".join(lines))
