@@ -58,3 +58,16 @@ def test_bad_freeze_is_a_clear_error():
     code, out, err = run("summary", "vgg16", "--freeze", "features")
     features = sum(p.numel() for p in resolve("vgg16").module.features.parameters())
     assert code == 0 and f"{features:,} frozen" in out, err
+
+
+def test_explain_states_what_freezing_saves():
+    from cnnarch.explain import explain_model
+
+    module = resolve("vgg16").module
+    features = sum(p.numel() for p in module.features.parameters())
+    notes = explain_model("vgg16", layers="fc8", freeze="features").notes
+    saved = next(n for n in notes if "frozen (up to features)" in n)
+    assert (
+        saved.startswith(f"{features:,} of ")
+        and f"3·{features * 4:,} = {3 * features * 4:,} bytes saved" in saved
+    )

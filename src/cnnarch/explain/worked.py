@@ -228,4 +228,4 @@ def _notes(report: Report) -> list[str]:
     if report.totals.unknown_ops:
         ops = ", ".join(f"{k} x{v}" for k, v in sorted(report.totals.unknown_ops.items()))
         notes.append(f"Ops without a rule (not counted, not zero): {ops}")
-    return notes
+    return notes + [note for note in report.notes if note not in notes]  # --freeze's share, a fallback
