@@ -211,7 +211,7 @@ def gap(
     _show(calc.gap(shape, layout.lower()), fmt)
 
 
-@app.command("rf")
+@app.command("rf", short_help="Receptive field and effective stride of a stack, with its weights.")
 def rf(
     stack: Annotated[
         str,
@@ -254,7 +254,10 @@ def _kernels(text: str, option: str = "--as", example: str = "e.g. --as 3,3,3 or
     return [int(p) for p in parts]
 
 
-@app.command("stack")
+@app.command(
+    "stack",
+    short_help="One large kernel against a stack of small ones (VGG): weights, receptive field, ReLUs.",
+)
 def stack(
     kernel: Annotated[int, typer.Argument(min=1, help="The large kernel, e.g. 7.", show_default=False)],
     as_kernels: Annotated[
@@ -285,7 +288,10 @@ def stack(
     )
 
 
-@app.command("factorize")
+@app.command(
+    "factorize",
+    short_help="KxK against 1xK then Kx1 (Inception v3): 49 vs 14 weights per channel pair at K = 7.",
+)
 def factorize(
     kernel: Annotated[int, typer.Argument(min=2, help="The square kernel, e.g. 7.", show_default=False)],
     channels: Annotated[int, typer.Option("--channels", "-c", min=1, help="Channels in and out (C).")] = 64,
@@ -308,7 +314,9 @@ def factorize(
     _show(calc.factorize(kernel, channels, size, bias, verbose), fmt)
 
 
-@app.command("bottleneck")
+@app.command(
+    "bottleneck", short_help="GoogLeNet's 1x1 reduction before a KxK, or not; --in is the input side."
+)
 def bottleneck(
     c_in: Annotated[int, typer.Option("--in", min=1, help="Input channels.", show_default=False)],
     reduce: Annotated[
@@ -336,7 +344,9 @@ def bottleneck(
     _show(calc.bottleneck(c_in, reduce, c_out, kernel, size, bias, verbose), fmt)
 
 
-@app.command("separable")
+@app.command(
+    "separable", short_help="Standard vs depthwise-separable convolution: weights, MACs, 1/C_out + 1/K²."
+)
 def separable(
     kernel: Annotated[int, typer.Option("--kernel", "-k", min=1, help="The kernel size K.")] = 3,
     c_in: Annotated[int, typer.Option("--in", min=1, help="Input channels.")] = 64,
@@ -360,7 +370,7 @@ def separable(
     _show(calc.separable(kernel, c_in, c_out, size, bias, verbose), fmt)
 
 
-@app.command("fire")
+@app.command("fire", short_help="SqueezeNet's fire module against one 3x3 convolution.")
 def fire(
     c_in: Annotated[int, typer.Option("--in", min=1, help="Input channels.")] = 96,
     squeeze: Annotated[int, typer.Option("--squeeze", min=1, help="Channels after the 1x1 squeeze.")] = 16,
@@ -392,7 +402,7 @@ def fire(
     _show(calc.fire(c_in, squeeze, e1, e3, size, bias, verbose), fmt)
 
 
-@app.command("residual")
+@app.command("residual", short_help="ResNet's bottleneck block against the basic block's two 3x3s.")
 def residual(
     c_in: Annotated[int, typer.Option("--in", min=1, help="Channels in and out of the block.")] = 256,
     width: Annotated[
@@ -418,7 +428,9 @@ def residual(
     _show(calc.residual(c_in, width, expansion, size, bias, verbose), fmt)
 
 
-@app.command("group")
+@app.command(
+    "group", short_help="Grouped convolution and channel shuffle (ShuffleNet): 1/G of the weights and MACs."
+)
 def group(
     c_in: Annotated[int, typer.Option("--in", min=1, help="Input channels.")] = 240,
     c_out: Annotated[int, typer.Option("--out", min=1, help="Output channels.")] = 240,
@@ -443,7 +455,7 @@ def group(
     _show(calc.group(c_in, c_out, groups, kernel, size, bias, verbose), fmt)
 
 
-@app.command("head")
+@app.command("head", short_help="Dense head vs global average pooling: parameters of each and their ratio.")
 def head(
     shape: Annotated[
         str, typer.Argument(help="The last feature map as CxHxW, e.g. 512x7x7.", show_default=False)
@@ -472,7 +484,9 @@ def head(
     _show(calc.head(shape, classes, layout.lower(), verbose), fmt)
 
 
-@app.command("memory")
+@app.command(
+    "memory", short_help="Bytes of a feature map (B·C·H·W·bytes) and of parameters; --fits checks a budget."
+)
 def memory(
     shape: Annotated[
         str, typer.Argument(help="A feature map as CxHxW (96x55x55) or a count (4096).", show_default=False)
@@ -509,7 +523,9 @@ def memory(
     _show(calc.memory(shape, dtype.lower(), batch, params, fits), fmt)
 
 
-@app.command("anchors")
+@app.command(
+    "anchors", short_help="Detection heads: SSD default boxes (8,732), RPN anchors, RoI pooling output."
+)
 def anchors(
     maps: Annotated[
         str, typer.Option("--maps", help="Feature-map sizes, one per head: 38,19,10 or HxW such as 38x50.")
