@@ -100,6 +100,8 @@ NoCache = Annotated[
         help="Analyse afresh: neither read nor write the result cache (see 'cnnarch cache').",
     ),
 ]
+
+
 class Mode(str, Enum):
     eval = "eval"
     train = "train"
