@@ -124,7 +124,7 @@ def _floor(source: Any) -> Callable[[tuple[int, ...]], int]:
     from torch.overrides import TorchFunctionMode
     from torch.utils._python_dispatch import TorchDispatchMode
 
-    from cnnarch.analysis.shape_rules import SHORTCUTS
+    from cnnarch.ops.aten import SHORTCUTS
 
     class Dispatch(TorchDispatchMode):
         @classmethod

@@ -9,9 +9,9 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
 from cnnarch.analysis import conventions
-from cnnarch.analysis.shape_rules import SHORTCUTS
 from cnnarch.api import resolve, trace_source
 from cnnarch.catalogue import build, get_spec, names
+from cnnarch.ops.aten import SHORTCUTS
 from tests.conftest import on_meta
 
 

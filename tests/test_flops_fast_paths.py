@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnnarch.analysis import conventions
-from cnnarch.analysis.formulas import output_length, output_size
-from cnnarch.analysis.ops import Window
 from cnnarch.api import resolve, trace_source
+from cnnarch.ops import Window
+from cnnarch.ops.window import output_length, output_size
 from cnnarch.trace.records import Trace
 from cnnarch.trace.tracer import _tensors, trace_module
 

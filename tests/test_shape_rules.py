@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from cnnarch.analysis.checks import ShapeChecks
-from cnnarch.analysis.shape_rules import SHORTCUTS
 from cnnarch.api import resolve
 from cnnarch.catalogue import names
+from cnnarch.ops.aten import SHORTCUTS
 from cnnarch.trace.tracer import trace_module
 
 

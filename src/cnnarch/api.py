@@ -15,11 +15,11 @@ from cnnarch.analysis.checks import ShapeChecks
 from cnnarch.analysis.layers import Row, build_rows
 from cnnarch.analysis.memory_report import build_memory
 from cnnarch.analysis.receptive_field import ReceptiveFields, receptive_fields
-from cnnarch.analysis.shape_rules import SHORTCUTS
 from cnnarch.analysis.summary import build_report
 from cnnarch.analysis.training_memory import OPTIMIZER_STATE
 from cnnarch.errors import CnnarchError, ShapeError
 from cnnarch.inputs import format_shape
+from cnnarch.ops.aten import SHORTCUTS
 from cnnarch.report import Report
 from cnnarch.sources import Source, resolve_text
 from cnnarch.sources.input_shapes import MAX_ELEMENTS, input_specs
