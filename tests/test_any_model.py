@@ -240,6 +240,9 @@ def test_pruned_and_scripted_objects_in_a_file_are_analysed(name, tmp_path):
     model = getattr(module, name)
     assert report.totals.params == unique_numel(model)
     assert report.totals.macs == cpu_macs(model, torch.randn(1, 3, 16, 16))
+    if name == "pruned":
+        masked = int((model[0].weight_mask == 0).sum())
+        assert any(f"{masked:,} of {model[0].weight_mask.numel():,}" in note for note in report.notes)
 
 
 def test_a_json_null_reaches_the_builder(tmp_path):

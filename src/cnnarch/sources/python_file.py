@@ -100,11 +100,15 @@ def resolve(text: str, options: dict[str, Any]) -> Source | None:
 
     with torch.device("meta"):
         model = build()
+    from cnnarch.sources.module_object import masked_out
+
+    masked = masked_out(model)  # read from the user's own masks before the meta copy drops them
     if not fresh:
         model = copy_module(model, label, meta=True)
     default = getattr(model, "default_input", None) or getattr(target, "default_input", None)
     return Source(
         model, label, tuple(default) if default else None, origin="file", factory=factory, user_file=path,
+        notes=[masked] if masked else [],
     )  # fmt: skip
 
 
