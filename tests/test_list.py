@@ -51,7 +51,9 @@ def test_family_and_task_filters():
     segmentation = listed_names("--task", "segmentation")
     assert segmentation == [s.name for s in all_specs() if s.task == "segmentation"]
     assert {"fcn32s", "fcn16s", "fcn8s", "unet", "segnet"} <= set(segmentation)
-    assert listed_names("--task", "detection") == ["yolo-v1"]
+    detection = listed_names("--task", "detection")
+    assert detection == [s.name for s in all_specs() if s.task == "detection"]
+    assert {"yolo-v1", "ssd300"} <= set(detection)
     assert listed_names("fcn*", "--family", "fcn", "--task", "segmentation") == ["fcn32s", "fcn16s", "fcn8s"]
 
 

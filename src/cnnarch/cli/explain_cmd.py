@@ -53,7 +53,7 @@ def explain(
         typer.Option(
             "--figure",
             help="Work out derived figures instead: dense-share, conv-share, depth, memory, "
-            "fewer-than:MODEL (comma-separated).",
+            "default-boxes (detection heads), fewer-than:MODEL (comma-separated).",
             show_default=False,
         ),
     ] = None,

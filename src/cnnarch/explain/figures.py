@@ -11,7 +11,7 @@ from cnnarch.explain.model import Alternatives, Step
 from cnnarch.explain.notation import count
 from cnnarch.report import Report
 
-FIGURES = ("dense-share", "conv-share", "depth", "memory", "fewer-than:MODEL")
+FIGURES = ("dense-share", "conv-share", "depth", "memory", "default-boxes", "fewer-than:MODEL")
 """``memory``: activations Σ N·C·H·W × bytes over the layers' outputs, and parameter bytes."""
 BYTES = {"fp32": 4, "fp16": 2, "int8": 1}
 MAX_TERMS = 8
@@ -90,6 +90,49 @@ def _memory(report: Report) -> list[Step]:
     return steps
 
 
+def _box_heads(report: Report) -> list[tuple[str, int, int, int]]:
+    """The box-regression convolutions of a detection head (SSD's ``loc.k``, an RPN's ``bbox_pred``):
+    (name, channels, H, W) of each, in the order traced."""
+    heads = []
+    for x in report.layers:
+        parts = x.name.split(".")
+        if (
+            _kind(x.type) == "conv"
+            and ("loc" in parts or parts[-1] == "bbox_pred")
+            and len(x.output_shape) == 4
+        ):
+            heads.append((x.name, *x.output_shape[1:]))
+    return heads
+
+
+def _default_boxes(report: Report) -> list[Step]:
+    """Boxes per location from each box head's channels (4 offsets a box), then Σ H_k·W_k·b_k over
+    the traced maps, worked by ``calc anchors``."""
+    from cnnarch.calc import anchors
+
+    heads = _box_heads(report)
+    if not heads:
+        raise CnnarchError(
+            f"{report.model} has no box-regression convolution (named loc.k or bbox_pred)",
+            "--figure default-boxes is for detection heads such as ssd300 or faster-rcnn-head",
+        )
+    if any(c % 4 for _, c, _, _ in heads):
+        raise CnnarchError(
+            f"{report.model}'s box heads do not give 4 offsets a box", "channels: a multiple of 4"
+        )
+    per = [c // 4 for _, c, _, _ in heads]
+    listed = ", ".join(f"{name} {c}/4 = {b}" for (name, c, _, _), b in zip(heads, per, strict=True))
+    step = Step(
+        "Boxes per location (from each head's channels)?",
+        ", ".join(map(str, per)),
+        value=per,
+        working=f"b_k = C_k / 4 (4 offsets a box): {listed}",
+        notes=["H_k x W_k and C_k are the traced outputs of the box-regression convolutions"],
+    )
+    maps = ",".join(f"{h}x{w}" for _, _, h, w in heads)
+    return [step, *anchors(maps, ",".join(map(str, per))).verdict]
+
+
 def _fewer(report: Report, other: Report) -> Step:
     a, b = report.totals.params, other.totals.params
     if a == 0 or b == 0:
@@ -120,6 +163,8 @@ def figures(report: Report, names: list[str], load: Callable[[str], Report]) -> 
             steps.append(_depth(report))
         elif key == "memory":
             steps += _memory(report)
+        elif key == "default-boxes":
+            steps += _default_boxes(report)
         elif key == "fewer-than" and arg:
             steps.append(_fewer(report, load(arg)))
         else:

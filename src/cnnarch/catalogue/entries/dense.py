@@ -1,8 +1,8 @@
-"""Dense prediction: semantic segmentation (FCN, U-Net, SegNet) and detection (YOLO v1).
+"""Dense prediction: semantic segmentation (FCN, U-Net, SegNet) and detection (YOLO v1, SSD300).
 
 Each entry follows the paper's figure or the authors' reference implementation where the paper
 leaves details out; the note says which, and what differs. Builders: ``cnnarch.models.fcn``,
-``unet``, ``segnet``, ``yolo``.
+``unet``, ``segnet``, ``yolo``, ``ssd``.
 """
 
 from __future__ import annotations
@@ -135,6 +135,35 @@ ENTRIES: list[ModelSpec] = [
         "7.5 down to 7; fc1 4096 with leaky ReLU and dropout 0.5, fc2 linear with "
         "7·7·(2·5 + 20) = 1470 outputs viewed as 7x7x30 (channels last, as the paper writes "
         "it). The dense layers fix the input at 448.",
+        options=("num_classes", "in_channels"),
+    ),
+    ModelSpec(
+        name="ssd300",
+        builder="cnnarch.models.ssd:ssd300",
+        family="ssd",
+        paper="SSD: Single Shot MultiBox Detector (Liu et al.)",
+        year=2016,
+        task="detection",
+        input=(3, 300, 300),
+        num_classes=21,
+        aliases=("ssd", "ssd300-vgg16"),
+        source="paper, Fig. 2 and Sec. 3 (VGG-16 base)",
+        published=(
+            Published(
+                "Liu et al. 2016, Table 7",
+                note="SSD300: 8,732 default boxes at 300x300, 74.3 mAP on PASCAL VOC 2007 test, "
+                "46 fps at batch 1; no parameter count printed",
+            ),
+        ),
+        notes="VGG-16 (D) to conv5_3 with pool3 rounding up (75 → 38), conv4_3 L2-normalised "
+        "with a learned scale per channel (512 parameters); pool5 3x3/1, fc6 a 3x3 convolution "
+        "with dilation 6 (1024), fc7 1x1 (1024); extra layers conv8 to conv11 (1x1 then 3x3). "
+        "A 3x3 head per source map (conv4_3, fc7, conv8_2 ... conv11_2: 38², 19², 10², 5², 3², "
+        "1²) predicts 4·b offsets and 21·b scores with b = 4, 6, 6, 6, 4, 4 boxes per location: "
+        "explain ssd300 --figure default-boxes works the 8,732 out. The output is [N, 8732, "
+        "4 + 21] (offsets then scores); the default boxes themselves, decoding and "
+        "non-maximum suppression have no weights and are not layers here. 21 classes = 20 VOC "
+        "classes + background; the parameters equal torchvision's ssd300_vgg16 at 21 classes.",
         options=("num_classes", "in_channels"),
     ),
 ]
