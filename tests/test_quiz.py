@@ -105,8 +105,8 @@ def test_questions_are_valid_and_varied():
 def test_the_same_seed_gives_the_same_sheet():
     assert make_quiz(None, 8, 5).to_dict() == make_quiz(None, 8, 5).to_dict()
     assert make_quiz(None, 8, 5).to_dict() != make_quiz(None, 8, 6).to_dict()
-    code, first, _ = run("quiz", "-n", "4", "--seed", "9", "--answers")
-    assert code == 0 and first == run("quiz", "-n", "4", "--seed", "9", "--answers")[1]
+    code, first, _ = run("quiz", "--questions", "4", "--seed", "9", "--answers")
+    assert code == 0 and first == run("quiz", "--questions", "4", "--seed", "9", "--answers")[1]
     assert "(seed 9)" in first
 
 
@@ -150,7 +150,8 @@ def test_interactive_checks_answers_and_works_a_wrong_one():
     first, second = quiz.questions
     typed = f"{first.answer:,}\nnot a number\n{second.answer + 1}\n"
     done = subprocess.run(
-        [sys.executable, "-m", "cnnarch", "quiz", "--topic", "params", "-n", "2", "--seed", "3", "-i"],
+        [sys.executable, "-m", "cnnarch", "quiz", "--topic", "params", "--questions", "2", "--seed", "3",
+         "--interactive"],
         input=typed, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from cnnarch.cli.console import write
+from cnnarch.cli.options import in_channels_option
 from cnnarch.errors import CnnarchError
 
 app = typer.Typer(
@@ -43,10 +44,12 @@ FormatOption = Annotated[CalcFormat, typer.Option("--format", "-f", help="Output
 SIZE_HELP = "Input height and width: 227 (square) or HxW such as 227x200."
 KERNEL = typer.Option("--kernel", "-k", help="Kernel size: 11 or HxW such as 1x7.", show_default=False)
 STRIDE = typer.Option("--stride", "-s", help="Stride: 4 or HxW.")
-DILATION = typer.Option("--dilation", "-d", help="Dilation: 1 or HxW.")
+DILATION = typer.Option("--dilation", help="Dilation: 1 or HxW.")  # -d is --depth on every command
 BIAS = typer.Option("--bias/--no-bias", help="Count a bias per filter.")
 WEIGHTS_BIAS = typer.Option("--bias/--no-bias", help="Count biases too (the lectures count weights only).")
 VERBOSE = typer.Option("--verbose", "-v", help="Also work out every layer of each candidate in full.")
+LayerInChannels = in_channels_option("Input channels.", "3")
+PoolInChannels = in_channels_option("Input channels (pooling keeps them).", "1")
 
 
 def _show(result: Any, fmt: CalcFormat) -> None:
@@ -70,7 +73,7 @@ def conv(
     ] = "0",
     dilation: Annotated[str, DILATION] = "1",
     groups: Annotated[int, typer.Option("--groups", "-g", min=1, help="Groups (2: AlexNet's towers).")] = 1,
-    in_channels: Annotated[int, typer.Option("--in-channels", "-c", min=1, help="Input channels.")] = 3,
+    in_channels: LayerInChannels = None,
     filters: Annotated[int, typer.Option("--filters", "-n", min=1, help="Filters (output channels).")] = 1,
     bias: Annotated[bool, BIAS] = True,
     fmt: FormatOption = CalcFormat.text,
@@ -87,10 +90,11 @@ def conv(
 
       cnnarch calc conv 27 -k 5 -p 2 -g 2 -c 96 -n 256     (AlexNet's conv2, two towers)
 
-      cnnarch calc conv 64x48 -k 3 -d 2 -p same -c 16 -n 16
+      cnnarch calc conv 64x48 -k 3 --dilation 2 -p same -c 16 -n 16
     """
     from cnnarch import calc
 
+    in_channels = 3 if in_channels is None else in_channels
     _show(calc.conv(size, kernel, stride, padding, dilation, groups, in_channels, filters, bias), fmt)
 
 
@@ -103,9 +107,7 @@ def pool(
     ] = None,
     padding: Annotated[str, typer.Option("--padding", "-p", help="Zero padding: 0 or HxW.")] = "0",
     dilation: Annotated[str, DILATION] = "1",
-    channels: Annotated[
-        int, typer.Option("--channels", "-c", "--in-channels", min=1, help="Channels (pooling keeps them).")
-    ] = 1,
+    channels: PoolInChannels = None,
     average: Annotated[bool, typer.Option("--avg/--max", help="Average or max pooling.")] = False,
     ceil: Annotated[bool, typer.Option("--ceil", help="ceil_mode=True: round the division up.")] = False,
     fmt: FormatOption = CalcFormat.text,
@@ -122,6 +124,7 @@ def pool(
     """
     from cnnarch import calc
 
+    channels = 1 if channels is None else channels
     _show(calc.pool(size, kernel, stride, padding, dilation, channels, average, ceil), fmt)
 
 
@@ -138,7 +141,7 @@ def tconv(
     ] = 0,
     dilation: Annotated[str, DILATION] = "1",
     groups: Annotated[int, typer.Option("--groups", "-g", min=1, help="Groups.")] = 1,
-    in_channels: Annotated[int, typer.Option("--in-channels", "-c", min=1, help="Input channels.")] = 3,
+    in_channels: LayerInChannels = None,
     filters: Annotated[int, typer.Option("--filters", "-n", min=1, help="Output channels.")] = 1,
     bias: Annotated[bool, BIAS] = True,
     fmt: FormatOption = CalcFormat.text,
@@ -220,7 +223,7 @@ def rf(
             show_default=False,
         ),
     ],
-    channels: Annotated[int, typer.Option("--channels", "-c", min=1, help="Channels of every layer.")] = 64,
+    channels: Annotated[int, typer.Option("--channels", min=1, help="Channels of every layer.")] = 64,
     size: Annotated[str, typer.Option("--input", "-i", help="Input height and width: 224 or HxW.")] = "224",
     verbose: Annotated[bool, VERBOSE] = False,
     fmt: FormatOption = CalcFormat.text,
@@ -264,7 +267,7 @@ def stack(
         str | None,
         typer.Option("--as", help="The stack's kernels, e.g. 3,3,3.", show_default="3x3s to match"),
     ] = None,
-    channels: Annotated[int, typer.Option("--channels", "-c", min=1, help="Channels in and out (C).")] = 64,
+    channels: Annotated[int, typer.Option("--channels", min=1, help="Channels in and out (C).")] = 64,
     size: Annotated[str, typer.Option("--input", "-i", help="Input height and width, for MACs.")] = "56",
     bias: Annotated[bool, WEIGHTS_BIAS] = False,
     verbose: Annotated[bool, VERBOSE] = False,
@@ -294,7 +297,7 @@ def stack(
 )
 def factorize(
     kernel: Annotated[int, typer.Argument(min=2, help="The square kernel, e.g. 7.", show_default=False)],
-    channels: Annotated[int, typer.Option("--channels", "-c", min=1, help="Channels in and out (C).")] = 64,
+    channels: Annotated[int, typer.Option("--channels", min=1, help="Channels in and out (C).")] = 64,
     size: Annotated[str, typer.Option("--input", "-i", help="Input height and width, for MACs.")] = "56",
     bias: Annotated[bool, WEIGHTS_BIAS] = False,
     verbose: Annotated[bool, VERBOSE] = False,
@@ -460,7 +463,7 @@ def head(
     shape: Annotated[
         str, typer.Argument(help="The last feature map as CxHxW, e.g. 512x7x7.", show_default=False)
     ],
-    classes: Annotated[int, typer.Option("--classes", "-n", min=1, help="Classes (outputs).")] = 1000,
+    classes: Annotated[int, typer.Option("--classes", min=1, help="Classes (outputs).")] = 1000,
     layout: Annotated[
         str,
         typer.Option(
@@ -547,7 +550,7 @@ def anchors(
             "--roi", min=1, help="Also the RoI pooling output, ROIxROIxC per region.", show_default=False
         ),
     ] = None,
-    channels: Annotated[int, typer.Option("--channels", "-c", min=1, help="Channels pooled by --roi.")] = 512,
+    channels: Annotated[int, typer.Option("--channels", min=1, help="Channels pooled by --roi.")] = 512,
     fmt: FormatOption = CalcFormat.text,
 ) -> None:
     """Detection heads: default boxes (SSD) or anchors (Faster R-CNN's RPN), Σ H_k·W_k·b_k over

@@ -46,7 +46,6 @@ def draw(
         str | None,
         typer.Option(
             "--label",
-            "-l",
             help="Figures on each box, comma-separated: shape, params, macs, rf.",
             show_default="shape",
         ),

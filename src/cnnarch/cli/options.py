@@ -1,6 +1,8 @@
 """The options several commands share, defined once: the same flag means the same thing, with
 the same type, on every command that takes it. Help that lists names (model sources, counting
-conventions) is built from their registries, so it cannot go stale.
+conventions) is built from their registries, so it cannot go stale. A short flag, too, stands for
+one option across the tool, ``calc`` and ``quiz`` included (``-c`` is ``--in-channels`` wherever it
+is taken; ``tests/test_cli_options.py`` checks every command and subcommand).
 
 Commands use them as parameter types: ``input: Input = None``. Nothing here imports torch or an
 analysis module at start-up; ``convention_help`` reads the conventions registry, and only the
@@ -76,9 +78,18 @@ OutputFormat = Annotated[Format, typer.Option("--format", "-f", help="Output for
 NumClasses = Annotated[
     int | None, typer.Option("--num-classes", min=1, help="Classifier outputs, where the model takes it.")
 ]
-InChannels = Annotated[
-    int | None, typer.Option("--in-channels", min=1, help="Input channels, where the model takes it.")
-]
+
+
+def in_channels_option(help: str, default: str | None = None) -> object:
+    """``--in-channels/-c``, the input's channels, on every command: an optional int (no value:
+    the model's own, or the ``default`` a calculator question states)."""
+    return Annotated[
+        int | None,
+        typer.Option("--in-channels", "-c", min=1, help=help, show_default=default or False),
+    ]
+
+
+InChannels = in_channels_option("Input channels, where the model takes it.")
 Kwargs = Annotated[
     str | None,
     typer.Option("--kwargs", help="Keywords for a file or library model, as JSON: '{\"num_classes\": 10}'."),
@@ -126,10 +137,10 @@ OptimizerOption = Annotated[
 
 
 def convention_option(default_help: str) -> object:
-    """``--convention/-c`` with the registry's names; ``default_help`` says what no value means."""
+    """``--convention`` with the registry's names; ``default_help`` says what no value means."""
     return Annotated[
         str | None,
-        typer.Option("--convention", "-c", help=f"{convention_help()} {default_help}", show_default=False),
+        typer.Option("--convention", help=f"{convention_help()} {default_help}", show_default=False),
     ]
 
 

@@ -25,15 +25,15 @@ class QuizFormat(str, Enum):
 
 def quiz(
     topic: Annotated[str | None, typer.Option("--topic", "-t", help=TOPIC_HELP, show_default=False)] = None,
-    n: Annotated[int, typer.Option("-n", "--questions", min=1, max=500, help="How many questions.")] = 10,
+    n: Annotated[int, typer.Option("--questions", min=1, max=500, help="How many questions.")] = 10,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", "-s", help="The same seed gives the same sheet.", show_default="a new one"),
+        typer.Option("--seed", help="The same seed gives the same sheet.", show_default="a new one"),
     ] = None,
     answers: Annotated[bool, typer.Option("--answers", help="Print the key: each answer worked.")] = False,
     interactive: Annotated[
         bool,
-        typer.Option("--interactive", "-i", help="Ask one question at a time and check each answer."),
+        typer.Option("--interactive", help="Ask one question at a time and check each answer."),
     ] = False,
     fmt: Annotated[QuizFormat, typer.Option("--format", "-f", help="Output format.")] = QuizFormat.text,
 ) -> None:
@@ -46,11 +46,11 @@ def quiz(
 
     Examples:
 
-      cnnarch quiz -n 5 --seed 7
+      cnnarch quiz --questions 5 --seed 7
 
       cnnarch quiz --topic conv,pool --seed 7 --answers
 
-      cnnarch quiz --topic models -n 3 --format markdown --answers > sheet.md
+      cnnarch quiz --topic models --questions 3 --format markdown --answers > sheet.md
 
       cnnarch quiz --topic rf --interactive
     """
