@@ -107,7 +107,7 @@ def _box_heads(report: Report) -> list[tuple[str, int, int, int]]:
 
 def _default_boxes(report: Report) -> list[Step]:
     """Boxes per location from each box head's channels (4 offsets a box), then Σ H_k·W_k·b_k over
-    the traced maps, worked by ``calc anchors``."""
+    the traced maps, worked by ``calc anchors``; with a RoI pooling layer, its output per region."""
     from cnnarch.calc import anchors
 
     heads = _box_heads(report)
@@ -129,8 +129,16 @@ def _default_boxes(report: Report) -> list[Step]:
         working=f"b_k = C_k / 4 (4 offsets a box): {listed}",
         notes=["H_k x W_k and C_k are the traced outputs of the box-regression convolutions"],
     )
+    if any(name.endswith("bbox_pred") for name, _, _, _ in heads):
+        step.notes.append(
+            "an RPN's anchors per location are scales × aspect ratios (Faster R-CNN: 3 × 3 = 9)"
+        )
     maps = ",".join(f"{h}x{w}" for _, _, h, w in heads)
-    return [step, *anchors(maps, ",".join(map(str, per))).verdict]
+    pools = [
+        x for x in report.layers if x.name.startswith("roi_pool") and x.type.startswith("AdaptiveMaxPool")
+    ]
+    roi = {"roi": pools[0].output_shape[-1], "channels": pools[0].output_shape[1]} if pools else {}
+    return [step, *anchors(maps, ",".join(map(str, per)), **roi).verdict]
 
 
 def _fewer(report: Report, other: Report) -> Step:

@@ -1,8 +1,9 @@
-"""Dense prediction: semantic segmentation (FCN, U-Net, SegNet) and detection (YOLO v1, SSD300).
+"""Dense prediction: semantic segmentation (FCN, U-Net, SegNet) and detection (YOLO v1, SSD300,
+the Faster R-CNN heads).
 
 Each entry follows the paper's figure or the authors' reference implementation where the paper
 leaves details out; the note says which, and what differs. Builders: ``cnnarch.models.fcn``,
-``unet``, ``segnet``, ``yolo``, ``ssd``.
+``unet``, ``segnet``, ``yolo``, ``ssd``, ``faster_rcnn``.
 """
 
 from __future__ import annotations
@@ -164,6 +165,35 @@ ENTRIES: list[ModelSpec] = [
         "4 + 21] (offsets then scores); the default boxes themselves, decoding and "
         "non-maximum suppression have no weights and are not layers here. 21 classes = 20 VOC "
         "classes + background; the parameters equal torchvision's ssd300_vgg16 at 21 classes.",
+        options=("num_classes", "in_channels"),
+    ),
+    ModelSpec(
+        name="faster-rcnn-head",
+        builder="cnnarch.models.faster_rcnn:faster_rcnn_head",
+        family="faster-rcnn",
+        paper="Faster R-CNN: Towards Real-Time Object Detection with Region Proposal Networks (Ren et al.)",
+        year=2015,
+        task="detection",
+        input=(512, 38, 50),
+        num_classes=21,
+        aliases=("faster-rcnn",),
+        source="paper, Sec. 3 (VGG-16 conv5_3 features); layers as torchvision's RPNHead and TwoMLPHead",
+        published=(
+            Published(
+                "Ren et al. 2015, Sec. 3.1 and Table 2",
+                note="k = 9 anchors per location (3 scales x 3 aspect ratios); about 20,000 anchors "
+                "(≈ 60 × 40 × 9) for a 1000x600 image; 300 proposals at test time",
+            ),
+        ),
+        notes="The heads only, on a VGG-16 conv5_3 map (512x38x50, a 600x800 image at stride 16). "
+        "RPN: a 3x3 convolution (512) and sibling 1x1s, k = 3·3 = 9 objectness logits (the paper's "
+        "softmax has 2k) and 4k = 36 box offsets per location. Proposals are data-dependent and "
+        "cannot be traced on the meta device, so the detector pools a fixed 300 regions (the "
+        "paper's test-time proposals), each here the whole map: RoI pooling gives 7x7x512 per "
+        "region wherever it lies, so no shape or count depends on that choice. Then fc6 and fc7 "
+        "(4096, ReLU; no dropout, as torchvision's TwoMLPHead) and sibling dense layers, 21 "
+        "scores and 84 box offsets per region: output [300, 21 + 84]. explain faster-rcnn-head "
+        "--figure default-boxes works the anchors out.",
         options=("num_classes", "in_channels"),
     ),
 ]
