@@ -112,3 +112,50 @@ def test_adding_an_op_is_one_record():
         assert last.breakdown == {"elementwise": 4 * 6 * 6}  # output elements, as every add/mul
         assert not last.rf_approximate and last.receptive_field == [3, 3]  # channels mix, not H, W
     assert "aten.cumsum" not in ops.BY_PACKET
+
+
+def test_every_record_with_a_window_names_it_and_each_worded_packet_is_its_own():
+    for family in ops.FAMILIES.values():
+        if family.window is not None:
+            assert family.titles.get("*"), family.name
+        short = {ops.short_name(p).removesuffix("_") for p in family.packets}
+        assert set(family.titles) | set(family.symbols) <= short | {"*"}, family.name
+
+
+SIGNS = {
+    "+": torch.add,
+    "−": torch.sub,
+    "·": torch.mul,
+    "/": torch.div,
+    "max": torch.maximum,
+    "min": torch.minimum,
+}
+"""What each sign a worked answer writes between two inputs computes, in PyTorch's public API."""
+
+
+@pytest.mark.parametrize(
+    "packet", [p for f in ops.FAMILIES.values() for p in f.packets if ops.merge_wording(p)[1] is not None]
+)
+def test_a_merge_sign_computes_what_the_aten_op_computes(packet):
+    a, b = torch.tensor([3.0, -2.0, 5.0]), torch.tensor([2.0, 4.0, -1.0])
+    _, sign = ops.merge_wording(packet)
+    expected = SIGNS[sign](a, b)
+    got = getattr(torch.ops.aten, ops.short_name(packet))(a.clone(), b)
+    assert torch.equal(got, expected), (packet, sign)
+
+
+@pytest.mark.parametrize(
+    ("module", "title"),
+    [
+        (nn.Conv2d(3, 4, 3), "Conv"),
+        (nn.ConvTranspose2d(3, 4, 3), "Transposed conv"),
+        (nn.MaxPool2d(2), "Max pool"),
+        (nn.AvgPool2d(2), "Average pool"),
+        (nn.AdaptiveMaxPool2d(1), "Max pool"),
+        (nn.AdaptiveAvgPool2d(1), "Average pool"),
+    ],
+)
+def test_the_traced_op_of_a_module_is_titled_after_it(module, title):
+    trace = trace_source(resolve(nn.Sequential(module)), "3x8x8")
+    titles = {ops.title(op) for op in trace.ops} - {None}
+    assert titles == {title}

@@ -27,14 +27,12 @@ from cnnarch.explain.notation import (
     plural,
     product,
 )
-from cnnarch.ops import BY_PACKET, Window, category, mac_terms, macs, window
+from cnnarch.ops import BY_PACKET, Window, category, mac_terms, macs, merge_wording, window
+from cnnarch.ops import title as op_title
 from cnnarch.ops.matmul import MATRIX_PRODUCT
 from cnnarch.ops.window import format_fraction
 from cnnarch.report import Layer
 from cnnarch.trace.records import OpRecord, TensorInfo, TensorRef, Trace
-
-MERGES = {"cat", "stack", "add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_", "maximum", "minimum"}
-SYMBOL = {"add": "+", "sub": "−", "mul": "·", "div": "/", "maximum": "max", "minimum": "min"}
 
 
 @dataclass
@@ -94,23 +92,20 @@ def title(view: LayerView) -> str:
                 extras.append(f"groups {groups}")
             if w.output_padding and any(w.output_padding):
                 extras.append(f"output padding {per_axis(w.output_padding)}")
-            name = "Transposed conv" if w.kind == "tconv" else "Conv"
-            return f"{name} {filters} [{kernel}] " + ", ".join(extras)
+            return f"{op_title(op)} {filters} [{kernel}] " + ", ".join(extras)
         if w.ceil_mode:
             extras.append("ceil mode")
-        name = "Max pool" if w.kind == "maxpool" else "Average pool"
-        return f"{name} [{kernel}] " + ", ".join(extras)
-    packets = view.packets()
+        return f"{op_title(op)} [{kernel}] " + ", ".join(extras)
     if view.dense() and len(layer.output_shape) == 2:
         return f"FC {layer.output_shape[-1]}"
     if _is_global_pool(view):
-        kind = "max" if "max" in " ".join(packets) else "average"
+        kind = "max" if "Max pool" in {op_title(op) for op in view.ops} else "average"
         return f"Global {kind} pool"
     if layer.type in ("cat", "stack"):
         return "Concatenation"
-    base = layer.type.removesuffix("_")
-    if base in SYMBOL and len(view.sources) >= 2:
-        return {"add": "Addition", "sub": "Subtraction", "mul": "Multiplication"}.get(base, base)
+    named, symbol = merge_wording(f"aten.{layer.type}")
+    if symbol is not None and len(view.sources) >= 2:
+        return named or layer.type.removesuffix("_")
     return layer.type
 
 
@@ -182,8 +177,9 @@ def _shape_steps(view: LayerView, lecture: str, shape_note: str) -> list[Step]:
     base = layer.type.removesuffix("_")
     if base in ("cat", "stack") and len(ins) >= 2:
         return [_concat_shape(view, lecture, shape_note)]
-    if base in SYMBOL and len(ins) >= 2:
-        joined = f" {SYMBOL[base]} ".join(lecture_shape(s) for s in ins)
+    _, symbol = merge_wording(f"aten.{layer.type}")
+    if symbol is not None and len(ins) >= 2:
+        joined = f" {symbol} ".join(lecture_shape(s) for s in ins)
         equal = all(s == ins[0] for s in ins)
         note = (
             f"{base} needs equal shapes (element by element)"

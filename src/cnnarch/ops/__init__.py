@@ -15,6 +15,8 @@ The record, ``OpFamily`` (``cnnarch.ops.record``)::
     mac_terms(op, t)  the worked factors of macs: [("H_out", 55), ("F", 11), ...]
     check(op, t)      a Mismatch when the input cannot fit the op (channels, dense features)
     refine(op)        a more specific record from the arguments (transposed convolution)
+    titles, symbols   how a worked answer names it ("Conv", "Max pool", "Addition") and the sign
+                      between an element-wise op's inputs ("+"), by packet ("*": all of them)
     meta              shape shortcuts by overload (``convolution.default``): the output on the
                       meta device, or NotImplemented; ``cnnarch.ops.aten.SHORTCUTS`` collects
                       them for the tracer, and they import torch only when they run
@@ -22,8 +24,8 @@ The record, ``OpFamily`` (``cnnarch.ops.record``)::
 ``op`` is a traced ``OpRecord`` and ``t`` the ``Trace`` (anything with ``tensor(ref)``).
 Lookups: ``family_of(op)``, ``BY_PACKET[packet]``, ``FAMILIES[name]``, ``category(op)``,
 ``window(op, t)``, ``macs(op, t)``, ``bias_elements(op, t)``, ``mac_terms(op, t)``,
-``check(op, t)``; an op without a record is *unknown*, and every analysis lists it by name
-instead of counting it as zero.
+``check(op, t)``, ``title(op)``, ``merge_wording(packet)``; an op without a record is
+*unknown*, and every analysis lists it by name instead of counting it as zero.
 
 The formulas on plain numbers, for answers without a trace (``cnnarch calc``):
 
@@ -71,9 +73,11 @@ from cnnarch.ops.record import (
     get,
     mac_terms,
     macs,
+    merge_wording,
     register,
     registered,
     short_name,
+    title,
     unregister,
     window,
 )
@@ -97,9 +101,11 @@ __all__ = [
     "get",
     "mac_terms",
     "macs",
+    "merge_wording",
     "register",
     "registered",
     "short_name",
+    "title",
     "unregister",
     "window",
 ]

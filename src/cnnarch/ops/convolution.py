@@ -151,6 +151,7 @@ CONVOLUTION = register(
         mac_terms=_terms,
         check=_check_channels,
         refine=_refine,
+        titles={"*": "Conv"},
         meta={"convolution.default": _meta_convolution},
     )
 )
@@ -167,5 +168,6 @@ TRANSPOSED_CONVOLUTION = register(
         bias=_bias,
         mac_terms=_terms,
         check=_check_channels,
+        titles={"*": "Transposed conv"},
     )
 )

@@ -69,6 +69,8 @@ ADDITION = register(
         packets=aten("add add_ sub sub_"),
         summary="addition and subtraction (residual connections)",
         passes_gradient=True,
+        titles={"add": "Addition", "sub": "Subtraction"},
+        symbols={"add": "+", "sub": "−"},
         meta={
             **dict.fromkeys(("add_.Tensor", "sub_.Tensor"), _meta_binary_in_place),
             **dict.fromkeys(("add.Tensor", "sub.Tensor"), _meta_binary),
@@ -85,6 +87,8 @@ ELEMENTWISE = register(
             "addcdiv where maximum minimum erf"
         ),
         summary="element-wise arithmetic (multiply, divide, ...), broadcast where a size is 1",
+        titles={"mul": "Multiplication"},
+        symbols={"mul": "·", "div": "/", "maximum": "max", "minimum": "min"},
         meta={
             **dict.fromkeys(("mul_.Tensor", "div_.Tensor"), _meta_binary_in_place),
             **dict.fromkeys(("mul.Tensor", "div.Tensor"), _meta_binary),

@@ -108,6 +108,7 @@ MAX_POOL = register(
         summary="max pooling: the largest value in each window",
         receptive_field="window",
         window=_window,
+        titles={"*": "Max pool"},
         meta={
             "max_pool2d_with_indices.default": _meta_max_pool(2),
             "max_pool3d_with_indices.default": _meta_max_pool(3),
@@ -124,6 +125,7 @@ AVG_POOL = register(
         receptive_field="window",
         window=_window,
         check=_check_avg_pool,
+        titles={"*": "Average pool"},
         meta={"avg_pool2d.default": _meta_avg_pool(2), "avg_pool3d.default": _meta_avg_pool(3)},
     )
 )
@@ -144,6 +146,14 @@ ADAPTIVE_POOL = register(
         ),
         summary="adaptive pooling to a given output size: window i reads floor(i·n/o) to ceil((i+1)·n/o)",
         receptive_field="adaptive",
+        titles={
+            **dict.fromkeys(
+                ("_adaptive_avg_pool2d", "_adaptive_avg_pool3d", "adaptive_avg_pool1d"), "Average pool"
+            ),
+            **dict.fromkeys(
+                ("adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d"), "Max pool"
+            ),
+        },
         meta={
             "_adaptive_avg_pool2d.default": _meta_adaptive_avg_pool,
             "_adaptive_avg_pool3d.default": _meta_adaptive_avg_pool,
@@ -167,6 +177,7 @@ REDUCTION = register(
         packets=aten("mean sum amax amin max min var std var_mean std_mean logsumexp prod"),
         summary="a reduction over dimensions (global pooling as mean, statistics)",
         receptive_field="reduce",
+        titles={"mean": "Average pool", "amax": "Max pool", "max": "Max pool"},
         meta={"mean.dim": _meta_mean},
     )
 )

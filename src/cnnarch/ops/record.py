@@ -112,6 +112,12 @@ class OpFamily:
     ``transposed=True`` is a transposed convolution)."""
     passes_gradient: bool = False
     """Backward hands the incoming gradient on without allocating (``analysis.training_memory``)."""
+    titles: Mapping[str, str] = field(default_factory=dict)
+    """How a worked answer (``explain``) names the op, by packet (its short name without the
+    in-place ``_``; ``*``: every packet of the family): ``Conv``, ``Max pool``, ``Addition``."""
+    symbols: Mapping[str, str] = field(default_factory=dict)
+    """The sign a worked answer writes between the inputs of an element-wise op, by packet as in
+    ``titles``: ``+`` for add, ``·`` for mul."""
     meta: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     """Shape shortcuts for the trace by overload (``convolution.default``): the output on the
     meta device computed directly, or ``NotImplemented`` to use PyTorch's meta kernel. They run
@@ -215,6 +221,26 @@ def mac_terms(op: OpRecord, tensors: Tensors) -> list[Term] | None:
     if family is None or family.mac_terms is None:
         return None
     return family.mac_terms(op, tensors)
+
+
+def _by_packet(table: Mapping[str, str], packet: str) -> str | None:
+    name = short_name(packet).removesuffix("_")
+    return table.get(name, table.get("*"))
+
+
+def title(op: OpRecord) -> str | None:
+    """The op's name in a worked answer (``Transposed conv``: refined by its arguments), or None."""
+    family = family_of(op)
+    return None if family is None else _by_packet(family.titles, op.packet)
+
+
+def merge_wording(packet: str) -> tuple[str | None, str | None]:
+    """The title and the joining sign of the element-wise op ``packet`` (``aten.add_``:
+    ``("Addition", "+")``), each None where its record has none."""
+    family = BY_PACKET.get(packet)
+    if family is None:
+        return None, None
+    return _by_packet(family.titles, packet), _by_packet(family.symbols, packet)
 
 
 def check(op: OpRecord, tensors: Tensors) -> Mismatch | None:
