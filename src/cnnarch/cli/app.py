@@ -73,7 +73,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "Operation counts under fvcore's, thop's, ptflops', torchinfo's and torch's rules, "
               "beside the tools themselves."),
     "draw": ("cnnarch.cli.draw_cmd:draw",
-             "The network as a picture (SVG, PNG, PDF or DOT): boxes per layer or block, laid out by Graphviz."),
+             "The network as a picture (SVG, PNG, PDF or DOT): boxes per layer or block, by Graphviz."),
     "report": ("cnnarch.cli.report_cmd:report",
                "One self-contained HTML page: diagram, sortable layer table, memory, conventions, sources."),
     "cache": ("cnnarch.cli.cache_cmd:app",
