@@ -3,6 +3,7 @@ without one is reported by name, never counted as zero; adding an op is one reco
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import typing
@@ -159,3 +160,26 @@ def test_the_traced_op_of_a_module_is_titled_after_it(module, title):
     trace = trace_source(resolve(nn.Sequential(module)), "3x8x8")
     titles = {ops.title(op) for op in trace.ops} - {None}
     assert titles == {title}
+
+
+@pytest.mark.parametrize(
+    ("module", "size"),
+    [
+        (nn.Conv2d(4, 8, (3, 2), groups=2), "4x9x9"),
+        (nn.ConvTranspose2d(4, 6, 3, stride=2, groups=2), "4x5x5"),
+        (nn.Conv1d(3, 5, 3, bias=False), "3x20"),
+        (nn.ConvTranspose3d(2, 4, 2), "2x4x4x4"),
+    ],
+)
+def test_a_convolutions_parameter_terms_multiply_to_its_tensors_sizes(module, size):
+    trace = trace_source(resolve(nn.Sequential(module)), size)
+    (op,) = [op for op in trace.ops if ops.param_terms(op, trace, trace.tensor(op.args["weight"]))]
+    own = {"weight": module.weight, "bias": module.bias}
+    for name, parameter in own.items():
+        ref = op.args.get(name)
+        if parameter is None:
+            assert ref is None
+            continue
+        terms = ops.param_terms(op, trace, trace.tensor(ref))
+        assert terms is not None and math.prod(factor for _, factor in terms) == parameter.numel()
+        assert terms[-1][0] in ("K", "(K/g)"), terms

@@ -19,7 +19,6 @@ from cnnarch.explain.model import Step
 from cnnarch.explain.notation import (
     count,
     in_letters,
-    kernel_letters,
     lecture_shape,
     nchw,
     number,
@@ -27,7 +26,7 @@ from cnnarch.explain.notation import (
     plural,
     product,
 )
-from cnnarch.ops import BY_PACKET, Window, category, mac_terms, macs, merge_wording, window
+from cnnarch.ops import BY_PACKET, Window, category, mac_terms, macs, merge_wording, param_terms, window
 from cnnarch.ops import title as op_title
 from cnnarch.ops.matmul import MATRIX_PRODUCT
 from cnnarch.ops.window import format_fraction
@@ -358,17 +357,9 @@ def _conv_op(view: LayerView) -> OpRecord | None:
 
 def _param_term(t: TensorInfo, conv: OpRecord | None, view: LayerView) -> tuple[str, str]:
     shape = t.shape
-    if conv is not None and isinstance(conv.args.get("weight"), TensorRef) and conv.args["weight"].id == t.id:
-        groups = int(conv.args.get("groups", 1) or 1)
-        kernel = list(shape[2:])
-        letters = kernel_letters(kernel)
-        if conv.args.get("transposed"):  # weight [C_in, K/g, F, F]
-            k = "(K/g)" if groups > 1 else "K"
-            return "·".join([*letters, "C_in", k]), product([*kernel, shape[0], shape[1]])
-        c_in = "(C_in/g)" if groups > 1 else "C_in"
-        return "·".join([*letters, c_in, "K"]), product([*kernel, shape[1], shape[0]])
-    if conv is not None and isinstance(conv.args.get("bias"), TensorRef) and conv.args["bias"].id == t.id:
-        return "K", str(shape[0])
+    terms = None if conv is None else param_terms(conv, view.trace, t)  # its record's layout
+    if terms is not None:
+        return "·".join(letter for letter, _ in terms), product([factor for _, factor in terms])
     name = (t.name or "").rpartition(".")[2]
     dense = view.dense()
     if len(shape) == 2 and dense:

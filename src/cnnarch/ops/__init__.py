@@ -13,6 +13,7 @@ The record, ``OpFamily`` (``cnnarch.ops.record``)::
     window(op, t)     its sliding window (Window: kind, kernel, stride, padding, dilation, N-d)
     macs(op, t)       multiply-accumulates; bias(op, t): fused bias additions
     mac_terms(op, t)  the worked factors of macs: [("H_out", 55), ("F", 11), ...]
+    param_terms(op, t, tensor)  the worked factors of one of its parameters: [("F", 11), ...]
     check(op, t)      a Mismatch when the input cannot fit the op (channels, dense features)
     refine(op)        a more specific record from the arguments (transposed convolution)
     titles, symbols   how a worked answer names it ("Conv", "Max pool", "Addition") and the sign
@@ -74,6 +75,7 @@ from cnnarch.ops.record import (
     mac_terms,
     macs,
     merge_wording,
+    param_terms,
     register,
     registered,
     short_name,
@@ -102,6 +104,7 @@ __all__ = [
     "mac_terms",
     "macs",
     "merge_wording",
+    "param_terms",
     "register",
     "registered",
     "short_name",

@@ -14,7 +14,7 @@ from cnnarch.ops import _meta
 from cnnarch.ops.letters import in_letters, kernel_letters, out_letters
 from cnnarch.ops.record import Mismatch, OpFamily, Tensors, Term, aten, register
 from cnnarch.ops.window import Window, expand, output_length
-from cnnarch.trace.records import OpRecord, TensorRef
+from cnnarch.trace.records import OpRecord, TensorInfo, TensorRef
 
 
 def _transposed(a: dict) -> bool:
@@ -100,6 +100,24 @@ def _terms(op: OpRecord, tensors: Tensors) -> list[Term]:
     return list(zip(letters, factors, strict=True))
 
 
+def _param_terms(op: OpRecord, tensors: Tensors, tensor: TensorInfo) -> list[Term] | None:
+    """Weight [K, C_in/g, *k] as F·F·(C_in/g)·K (transposed: [C_in, K/g, *k] as F·F·C_in·(K/g));
+    the bias as K."""
+    a = op.args
+    groups = int(a.get("groups", 1) or 1)
+    shape = tensor.shape
+    if isinstance(a.get("weight"), TensorRef) and a["weight"].id == tensor.id:
+        kernel = list(shape[2:])
+        if _transposed(a):
+            letters = [*kernel_letters(kernel), "C_in", "(K/g)" if groups > 1 else "K"]
+            return list(zip(letters, [*kernel, shape[0], shape[1]], strict=True))
+        letters = [*kernel_letters(kernel), "(C_in/g)" if groups > 1 else "C_in", "K"]
+        return list(zip(letters, [*kernel, shape[1], shape[0]], strict=True))
+    if isinstance(a.get("bias"), TensorRef) and a["bias"].id == tensor.id:
+        return [("K", shape[0])]
+    return None
+
+
 def _check_channels(op: OpRecord, tensors: Tensors) -> Mismatch | None:
     a = op.args
     x = tensors.tensor(a["input"]).shape
@@ -149,6 +167,7 @@ CONVOLUTION = register(
         macs=_macs,
         bias=_bias,
         mac_terms=_terms,
+        param_terms=_param_terms,
         check=_check_channels,
         refine=_refine,
         titles={"*": "Conv"},
@@ -167,6 +186,7 @@ TRANSPOSED_CONVOLUTION = register(
         macs=_macs,
         bias=_bias,
         mac_terms=_terms,
+        param_terms=_param_terms,
         check=_check_channels,
         titles={"*": "Transposed conv"},
     )

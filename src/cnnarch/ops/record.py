@@ -104,6 +104,9 @@ class OpFamily:
     """Additions of a bias fused into the op: one per output element when a bias is given."""
     mac_terms: Callable[[OpRecord, Tensors], list[Term] | None] | None = None
     """The factors whose product is ``macs``, for a worked answer (``explain``)."""
+    param_terms: Callable[[OpRecord, Tensors, TensorInfo], list[Term] | None] | None = None
+    """The worked factors of one of the op's own parameter tensors, for a worked parameter count
+    (a convolution's weight ``F·F·C_in·K``, its bias ``K``); None for a tensor not its own."""
     check: Callable[[OpRecord, Tensors], Mismatch | None] | None = None
     """Whether the input fits the op's parameters, before it runs (besides a window's collapse
     to an empty output, which every op with a ``window`` gets)."""
@@ -221,6 +224,14 @@ def mac_terms(op: OpRecord, tensors: Tensors) -> list[Term] | None:
     if family is None or family.mac_terms is None:
         return None
     return family.mac_terms(op, tensors)
+
+
+def param_terms(op: OpRecord, tensors: Tensors, tensor: TensorInfo) -> list[Term] | None:
+    """The worked factors of ``tensor`` as a parameter of ``op``, or None where its record has none."""
+    family = family_of(op)
+    if family is None or family.param_terms is None:
+        return None
+    return family.param_terms(op, tensors, tensor)
 
 
 def _by_packet(table: Mapping[str, str], packet: str) -> str | None:
