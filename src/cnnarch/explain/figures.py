@@ -123,7 +123,7 @@ def _default_boxes(report: Report) -> list[Step]:
     per = [c // 4 for _, c, _, _ in heads]
     listed = ", ".join(f"{name} {c}/4 = {b}" for (name, c, _, _), b in zip(heads, per, strict=True))
     step = Step(
-        "Boxes per location (from each head's channels)?",
+        "Boxes per location?",
         ", ".join(map(str, per)),
         value=per,
         working=f"b_k = C_k / 4 (4 offsets a box): {listed}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cnnarch.explain.branches import Block, find_blocks
+from cnnarch.explain.grid import grid_step
 from cnnarch.explain.layer import (
     LAYOUT,
     LayerView,
@@ -75,7 +76,8 @@ def explain(
         parts.extend(headings.get(i, []))
         layer = report.layers[i]
         view = LayerView(layer, rows[i], trace, rfs, sources[i])
-        steps = [*shape_steps(view), param_step(view), mac_step(view)]
+        grid = grid_step(report.model, layer)
+        steps = [*([grid] if grid else shape_steps(view)), param_step(view), mac_step(view)]
         rf = rf_step(view)
         if rf is not None:
             steps.append(rf)

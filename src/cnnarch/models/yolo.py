@@ -78,5 +78,7 @@ class YOLOv1(nn.Module):
         return x.view(-1, self.grid, self.grid, self.depth)
 
 
-def yolo_v1(num_classes: int = 20, in_channels: int = 3) -> YOLOv1:
-    return YOLOv1(num_classes, in_channels)
+def yolo_v1(num_classes: int = 20, in_channels: int = 3, boxes: int = 2) -> YOLOv1:
+    """``boxes``: B, the boxes each grid cell predicts (the catalogue entry states it, so that
+    explain can work the head out as S·S·(B·5 + C))."""
+    return YOLOv1(num_classes, in_channels, boxes=boxes)

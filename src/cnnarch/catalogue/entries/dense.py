@@ -117,6 +117,7 @@ ENTRIES: list[ModelSpec] = [
     ModelSpec(
         name="yolo-v1",
         builder="cnnarch.models.yolo:yolo_v1",
+        kwargs={"boxes": 2},
         family="yolo",
         paper="You Only Look Once: Unified, Real-Time Object Detection (Redmon et al.)",
         year=2016,
