@@ -115,6 +115,9 @@ def test_faster_rcnn_head_has_torchvisions_rpn_and_detector_heads():
     assert pooled.output_shape == list(regions.shape) == [300, 512, 7, 7]
     assert traced.layer("roi_heads.fc7").output_shape == list(box_head(regions).shape)
     assert traced.output_shape == [300, scores.shape[1] + deltas.shape[1]] == [300, 21 + 84]
+    with torch.no_grad():
+        outputs = ours(torch.empty(1, 512, 38, 50, device="meta"))
+    assert [list(t.shape) for t in outputs[1:]] == [list(objectness.shape), list(offsets.shape)]
 
 
 def test_faster_rcnn_whole_map_roi_pooling_is_torchvisions_roi_pool():

@@ -79,13 +79,13 @@ class FasterRCNNHead(nn.Module):
         self.roi_pool = WholeMapRoIPool(rois)
         self.roi_heads = DetectorHead(in_channels, num_classes)
 
-    def forward(self, features: Tensor) -> Tensor:
-        """[R, (C + 1) + 4·(C + 1)]: each region's class scores, then its box offsets. The RPN's
-        objectness and offsets are computed (they are the table's ``rpn`` rows) but choosing the
-        proposals from them is data-dependent, so the regions pooled are fixed."""
-        self.rpn(features)
+    def forward(self, features: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """[R, (C + 1) + 4·(C + 1)]: each region's class scores, then its box offsets; and the RPN's
+        objectness [N, k, H, W] and offsets [N, 4k, H, W], from which a full detector would choose
+        the proposals (data-dependent: the regions pooled here are fixed)."""
+        objectness, offsets = self.rpn(features)
         scores, boxes = self.roi_heads(self.roi_pool(features))
-        return torch.cat([scores, boxes], dim=1)
+        return torch.cat([scores, boxes], dim=1), objectness, offsets
 
 
 def faster_rcnn_head(num_classes: int = 21, in_channels: int = 512) -> FasterRCNNHead:

@@ -193,8 +193,9 @@ ENTRIES: list[ModelSpec] = [
         "paper's test-time proposals), each here the whole map: RoI pooling gives 7x7x512 per "
         "region wherever it lies, so no shape or count depends on that choice. Then fc6 and fc7 "
         "(4096, ReLU; no dropout, as torchvision's TwoMLPHead) and sibling dense layers, 21 "
-        "scores and 84 box offsets per region: output [300, 21 + 84]. explain faster-rcnn-head "
-        "--figure default-boxes works the anchors out.",
+        "scores and 84 box offsets per region. Outputs: [300, 21 + 84] (the one summary shows), "
+        "then the RPN's objectness [1, 9, 38, 50] and offsets [1, 36, 38, 50]. explain "
+        "faster-rcnn-head --figure default-boxes works the anchors out.",
         options=("num_classes", "in_channels"),
     ),
 ]
