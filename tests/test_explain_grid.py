@@ -39,3 +39,14 @@ def test_other_reshapes_keep_the_plain_working():
     """A view of another model (no boxes per cell in the catalogue) is only a reshape."""
     answer = explain_model("alexnet", layers="flatten").layers[0]
     assert "S·S" not in answer.step("Output shape?").line
+
+
+def test_the_dense_layer_before_the_grid_says_what_its_width_is():
+    module = on_meta(build, get_spec("yolo-v1"))
+    fc2 = explain_model("yolo-v1", layers="fc2").layers[0].step("Output shape?")
+    width = module.fc2.out_features
+    assert fc2.value == [1, width]
+    assert (
+        f"{width:,} = S·S·(B·5 + C) = 7·7·(2·5 + 20): the next layer (view) makes it the 7×7×30 grid"
+        in fc2.notes
+    )

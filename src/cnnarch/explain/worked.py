@@ -78,6 +78,13 @@ def explain(
         view = LayerView(layer, rows[i], trace, rfs, sources[i])
         grid = grid_step(report.model, layer)
         steps = [*([grid] if grid else shape_steps(view)), param_step(view), mac_step(view)]
+        after = grid_step(report.model, report.layers[i + 1]) if i + 1 < len(report.layers) else None
+        if after is not None and report.layers[i + 1].inputs == [layer.name]:
+            grid_size = "×".join(str(d) for d in after.value[1:])
+            steps[0].notes.append(
+                f"{count(layer.output_shape[-1])} = {after.formula} = {after.substituted}: "
+                f"the next layer ({names[i + 1]}) makes it the {grid_size} grid"
+            )
         rf = rf_step(view)
         if rf is not None:
             steps.append(rf)
