@@ -181,7 +181,7 @@ ENTRIES: list[ModelSpec] = [
         source="paper, Sec. 3 (VGG-16 conv5_3 features); layers as torchvision's RPNHead and TwoMLPHead",
         published=(
             Published(
-                "Ren et al. 2015, Sec. 3.1 and Table 2",
+                "Ren et al. 2015, Sec. 3.1.1, Sec. 3.3 and Table 2",
                 note="k = 9 anchors per location (3 scales x 3 aspect ratios); about 20,000 anchors "
                 "(≈ 60 × 40 × 9) for a 1000x600 image; 300 proposals at test time",
             ),
