@@ -24,7 +24,7 @@ from cnnarch.models.faster_rcnn import ANCHORS, WholeMapRoIPool
 from cnnarch.report import Report
 from tests.conftest import flop_counter_macs, numel, on_meta, run
 
-SSD_SOURCES = ["conv4.relu4_3", "conv7.relu7", *(f"extras.{k}.relu{k + 8}_2" for k in range(4))]
+SSD_SOURCES = ["vgg.relu4_3", "vgg.relu7", *(f"extras.{k}.relu{k + 8}_2" for k in range(4))]
 
 
 @functools.cache

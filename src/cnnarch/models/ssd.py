@@ -45,30 +45,27 @@ class L2Norm(nn.Module):
         return x / norm * self.weight.view(1, -1, 1, 1)
 
 
-def _base(in_channels: int) -> tuple[nn.Sequential, nn.Sequential]:
-    """VGG-16 to conv4_3 (with its ReLU), and from pool4 to fc7."""
-    stages: list[list[tuple[str, nn.Module]]] = [[], []]
-    channels, stage, conv, pool = in_channels, 1, 0, 0
+def _base(in_channels: int) -> nn.Sequential:
+    """VGG-16 to conv5_3, then pool5 3x3/1, fc6 (3x3, dilation 6) and fc7 (1x1), with their ReLUs."""
+    layers: list[tuple[str, nn.Module]] = []
+    channels, stage, conv = in_channels, 1, 0
     for item in BASE:
         if isinstance(item, str):
-            pool += 1
-            stages[stage >= 4].append((f"pool{pool}", nn.MaxPool2d(2, stride=2, ceil_mode=item == "C")))
+            layers.append((f"pool{stage}", nn.MaxPool2d(2, stride=2, ceil_mode=item == "C")))
             stage, conv = stage + 1, 0
             continue
         conv += 1
-        stages[stage > 4] += [
-            (f"conv{stage}_{conv}", nn.Conv2d(channels, item, 3, padding=1)),
-            (f"relu{stage}_{conv}", nn.ReLU(inplace=True)),
-        ]
+        layers.append((f"conv{stage}_{conv}", nn.Conv2d(channels, item, 3, padding=1)))
+        layers.append((f"relu{stage}_{conv}", nn.ReLU(inplace=True)))
         channels = item
-    stages[1] += [
+    layers += [
         ("pool5", nn.MaxPool2d(3, stride=1, padding=1)),
         ("fc6", nn.Conv2d(512, 1024, 3, padding=6, dilation=6)),
         ("relu6", nn.ReLU(inplace=True)),
         ("fc7", nn.Conv2d(1024, 1024, 1)),
         ("relu7", nn.ReLU(inplace=True)),
     ]
-    return nn.Sequential(OrderedDict(stages[0])), nn.Sequential(OrderedDict(stages[1]))
+    return nn.Sequential(OrderedDict(layers))
 
 
 def _extras(channels: int) -> nn.ModuleList:
@@ -89,7 +86,7 @@ class SSD300(nn.Module):
     def __init__(self, num_classes: int = 21, in_channels: int = 3) -> None:
         super().__init__()
         self.num_classes = num_classes
-        self.conv4, self.conv7 = _base(in_channels)
+        self.vgg = _base(in_channels)
         self.l2norm = L2Norm(512)
         self.extras = _extras(1024)
         widths = [512, 1024, *(width for _, width, _, _ in EXTRAS)]
@@ -102,9 +99,11 @@ class SSD300(nn.Module):
         )
 
     def forward(self, x: Tensor) -> Tensor:
-        x = self.conv4(x)
-        sources = [self.l2norm(x)]
-        x = self.conv7(x)
+        sources = []
+        for name, layer in self.vgg.named_children():
+            x = layer(x)
+            if name == "relu4_3":  # the first source map, normalised; the base goes on from x
+                sources.append(self.l2norm(x))
         sources.append(x)
         for block in self.extras:
             x = block(x)
