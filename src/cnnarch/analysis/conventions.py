@@ -132,7 +132,8 @@ FVCORE = Convention(
     name="fvcore",
     label="FLOPs (fvcore)",
     tool="fvcore.nn.FlopCountAnalysis(model, x).total()",
-    summary="1 per MAC of conv, linear, matmul, bmm; batch norm 1 per element (+1 if affine); "
+    summary="1 per MAC of conv, linear, matmul, bmm; batch norm 1 per element (+1 if affine; "
+    "4, +1 if affine, in training mode); "
     "layer/group norm 4 per element (+1 if affine); adaptive avg pool 1 per input element; "
     "upsample 1 (nearest) or 4 (bilinear) per output element; ignores ReLU, add, max pool, cat",
     rules=(
@@ -140,6 +141,7 @@ FVCORE = Convention(
         _op("mm addmm bmm", "macs", "linear"),
         _op(_BN_OPS, "input", "norm"),
         _op(_BN_OPS, "input if affine", "norm"),
+        _op(_BN_OPS, "input if training", "norm", 3),  # fvcore's norm_flop_counter: 4 (+1 if affine)
         _op("native_layer_norm native_group_norm", "input", "norm", 4),
         _op("native_layer_norm native_group_norm", "input if affine", "norm"),
         _function(_fn("adaptive_avg_pool2d"), "function input", "pool"),
@@ -149,7 +151,7 @@ FVCORE = Convention(
     notes=(
         "einsum: fvcore asks numpy's einsum_path for the optimal flop count; cnnarch counts the "
         "bmm it runs (equal for 'abc,abd->acd' and 'abc,adc->adb')",
-        "instance norm (5 per element) and batch norm in training mode are not reproduced",
+        "instance norm (5 per element) is not reproduced",
     ),
 )
 
@@ -415,6 +417,10 @@ MEASURES: dict[str, tuple[Measure, str]] = {
     "input if affine": (
         lambda op, ctx: _first(op.inputs, ctx) if isinstance(op.args.get("weight"), TensorRef) else 0,
         "elements of the first input when a weight is given",
+    ),
+    "input if training": (
+        lambda op, ctx: _first(op.inputs, ctx) if op.args.get("training") is True else 0,
+        "elements of the first input when the op normalises with the batch's statistics",
     ),
     "output": (lambda op, ctx: _first(op.outputs, ctx), "elements of the first output"),
     # on a module call

@@ -15,7 +15,9 @@ from cnnarch.cli.options import (
     Dtype,
     Freeze,
     Input,
+    Mode,
     Models,
+    ModeOption,
     NoCache,
     Optimizer,
     OptimizerOption,
@@ -59,6 +61,7 @@ def compare(
         ),
     ] = None,
     freeze: Freeze = None,
+    mode: ModeOption = Mode.eval,
 ) -> None:
     """Put several architectures side by side: parameters, MACs, FLOPs, memory, depth,
     receptive field and published accuracy, one column per model, the best value in each row
@@ -104,6 +107,7 @@ def compare(
             use_cache=not no_cache,
             against=against,
             freeze=freeze,
+            mode=mode.value,
         )
     emit(render.document(comparison), fmt.value, out, write)
     if plot is not None:
@@ -115,7 +119,14 @@ def compare(
         from cnnarch.html_report import write_compare
 
         with err.status("writing the HTML page"):
-            write_compare(comparison, html, batch=batch, dtype=dtype, optimizer=optimizer.name_or_none)
+            write_compare(
+                comparison,
+                html,
+                batch=batch,
+                dtype=dtype,
+                optimizer=optimizer.name_or_none,
+                **({"mode": mode.value} if mode is not Mode.eval else {}),
+            )
         err.print(f"wrote {html}", markup=False, highlight=False)
 
 

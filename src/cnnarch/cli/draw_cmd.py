@@ -8,7 +8,17 @@ from typing import Annotated
 import typer
 
 from cnnarch.cli.console import err
-from cnnarch.cli.options import InChannels, Input, Kwargs, Model, NumClasses, builder_options
+from cnnarch.cli.options import (
+    InChannels,
+    Input,
+    Kwargs,
+    Mode,
+    Model,
+    ModeOption,
+    NumClasses,
+    builder_options,
+    mode_options,
+)
 
 
 def draw(
@@ -60,6 +70,7 @@ def draw(
     num_classes: NumClasses = None,
     in_channels: InChannels = None,
     kwargs: Kwargs = None,
+    mode: ModeOption = Mode.eval,
 ) -> None:
     """Draw MODEL from its trace, top to bottom: one box per layer (or per module at --depth)
     with its output shape in the lecture's notation [?, H, W, C]; branches and merges as they
@@ -96,7 +107,7 @@ def draw(
 
         if shutil.which("dot") is None:
             raise EngineMissing(f"cannot draw {chosen}: Graphviz's 'dot' program is not installed", INSTALL)
-    options = builder_options(num_classes, in_channels, kwargs)
+    options = builder_options(num_classes, in_channels, kwargs) | mode_options(mode)
     picture = diagram(model, input, depth=depth, **options)
     from cnnarch.draw.dot import to_dot
 

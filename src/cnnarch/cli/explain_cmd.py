@@ -14,10 +14,13 @@ from cnnarch.cli.options import (
     InChannels,
     Input,
     Kwargs,
+    Mode,
     Model,
+    ModeOption,
     NoCache,
     NumClasses,
     builder_options,
+    mode_options,
 )
 
 LAYERS_HELP = (
@@ -57,6 +60,7 @@ def explain(
             show_default=False,
         ),
     ] = None,
+    mode: ModeOption = Mode.eval,
 ) -> None:
     """Write the worked answer for each layer, as an exam asks it: output shape, parameters, MACs
     and receptive field, each with its formula, the numbers substituted and the result (shapes
@@ -78,7 +82,7 @@ def explain(
     from cnnarch.cache.results import explain_model  # a question asked before: no torch import
     from cnnarch.render import explain as render
 
-    options = builder_options(num_classes, in_channels, kwargs)
+    options = builder_options(num_classes, in_channels, kwargs) | mode_options(mode)
     if freeze is not None:
         options["freeze"] = freeze
     if figure is not None:

@@ -8,7 +8,18 @@ import typer
 
 from cnnarch.analysis.convention_names import PEERS
 from cnnarch.cli.console import Format, err, out, write
-from cnnarch.cli.options import InChannels, Input, Kwargs, Model, NoCache, NumClasses, builder_options
+from cnnarch.cli.options import (
+    InChannels,
+    Input,
+    Kwargs,
+    Mode,
+    Model,
+    ModeOption,
+    NoCache,
+    NumClasses,
+    builder_options,
+    mode_options,
+)
 
 VS_HELP = f"Tools to run, comma-separated: {', '.join(PEERS)}."
 
@@ -24,6 +35,7 @@ def flops(
     in_channels: InChannels = None,
     kwargs: Kwargs = None,
     no_cache: NoCache = False,
+    mode: ModeOption = Mode.eval,
 ) -> None:
     """Run the popular FLOP counters on MODEL and explain, kind of operation by kind of
     operation, why each total differs from cnnarch's MACs.
@@ -54,6 +66,6 @@ def flops(
         def running(tool: str) -> None:
             status.update(f"running {tool} on a CPU copy of {model}")
 
-        options = builder_options(num_classes, in_channels, kwargs)
+        options = builder_options(num_classes, in_channels, kwargs) | mode_options(mode)
         comparison = compare(model, input, tools, on_tool=running, use_cache=not no_cache, **options)
     emit(render.document(comparison), fmt.value, out, write)

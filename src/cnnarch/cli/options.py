@@ -126,6 +126,14 @@ ModeOption = Annotated[
         "statistics, as a tool counting a training forward pass sees it).",
     ),
 ]
+
+
+def mode_options(mode: Mode) -> dict[str, str]:
+    """``mode`` for the analysis call, left out in eval mode (the default) so that a result cached
+    before the option existed is still found."""
+    return {"mode": mode.value} if mode is not Mode.eval else {}
+
+
 OptimizerOption = Annotated[
     Optimizer,
     typer.Option(

@@ -14,11 +14,14 @@ from cnnarch.cli.options import (
     InChannels,
     Input,
     Kwargs,
+    Mode,
     Model,
+    ModeOption,
     NumClasses,
     Optimizer,
     OptimizerOption,
     builder_options,
+    mode_options,
 )
 
 
@@ -47,6 +50,7 @@ def report(
     num_classes: NumClasses = None,
     in_channels: InChannels = None,
     kwargs: Kwargs = None,
+    mode: ModeOption = Mode.eval,
 ) -> None:
     """Write one HTML file holding the whole analysis of MODEL: the diagram, the layer table
     (sortable and filterable, formulas shown), totals, the memory picture (activations alive
@@ -69,7 +73,7 @@ def report(
     check_page_path(output, diagram)
     from cnnarch.html_report import write_report
 
-    options = builder_options(num_classes, in_channels, kwargs)
+    options = builder_options(num_classes, in_channels, kwargs) | mode_options(mode)
     with err.status(f"analysing {model}"):
         write_report(
             model,

@@ -24,6 +24,7 @@ def compare(
     use_cache: bool = True,
     against: str | None = None,
     freeze: str | None = None,
+    mode: str = "eval",
 ) -> Comparison:
     """Analyze each named model once and put the figures side by side.
 
@@ -32,7 +33,8 @@ def compare(
     (``analysis/conventions.py``). ``on_model(name, index, count)`` is called before each
     analysis (for a progress bar). Reports the result cache holds are read from it
     (``use_cache=False``: none are). ``against`` names the model every ratio is set against
-    (the first by default); ``freeze`` freezes each model up to that layer (``cnnarch.freeze``).
+    (the first by default); ``freeze`` freezes each model up to that layer (``cnnarch.freeze``);
+    ``mode="train"`` runs the layers in training mode (``cnnarch.analyze``).
     """
     from cnnarch.cache.store import enabled
 
@@ -54,7 +56,7 @@ def compare(
         input_size = input_size or None
     targets = resolve_names(names)
     reference = _reference(targets, against)
-    settings = (input_size, batch, dtype, optimizer, convention, use_cache, freeze)
+    settings = (input_size, batch, dtype, optimizer, convention, use_cache, freeze, mode)
     if use_cache and not all(_cached(target, *settings) for target in targets):
         check_options()  # a stored report was made with valid options: none to check when all are
     analyzed = []
@@ -91,6 +93,7 @@ def _cached(
     convention: str | None,
     use_cache: bool,
     freeze: str | None = None,
+    mode: str = "eval",
 ) -> bool:
     """Whether the result cache holds this model's report (made with valid options, so none
     needs checking again)."""
@@ -99,6 +102,8 @@ def _cached(
     kwargs: dict[str, Any] = {"batch": batch, "dtype": dtype, "convention": convention or "macs"}
     if freeze is not None:
         kwargs["freeze"] = freeze
+    if mode != "eval":  # left out in eval mode: the key a result was cached under before
+        kwargs["mode"] = mode
     return use_cache and results.is_cached(
         target.text, input_size, memory=True, optimizer=optimizer, **kwargs
     )
@@ -113,6 +118,7 @@ def _analyze(
     convention: str | None,
     use_cache: bool = True,
     freeze: str | None = None,
+    mode: str = "eval",
 ) -> AnalyzedModel:
     from functools import partial
 
@@ -122,6 +128,8 @@ def _analyze(
     kwargs: dict[str, Any] = {"batch": batch, "dtype": dtype, "convention": convention or "macs"}
     if freeze is not None:
         kwargs["freeze"] = freeze
+    if mode != "eval":  # left out in eval mode: the key a result was cached under before
+        kwargs["mode"] = mode
     try:
         try:
             report = analyze(target.text, input_size, memory=True, optimizer=optimizer, **kwargs)

@@ -87,7 +87,8 @@ def compare(
     rules, then with each tool itself on a CPU copy with random weights and a random input of
     the same shape (batch 1). ``on_tool(name)`` is called before each tool runs. cnnarch's own
     counts come from the result cache where it holds them (``use_cache=False``: never); the
-    tools always run."""
+    tools always run. ``mode="train"`` counts (and runs the tools on) the layers in training
+    mode."""
     import torch
 
     from cnnarch import peers
@@ -96,12 +97,17 @@ def compare(
     from cnnarch.cache.store import cached
 
     tools = parse_tools(list(tools))
+    mode = options.pop("mode", "eval")
+    if mode not in ("eval", "train"):
+        raise CnnarchError(f"unknown mode {mode!r}", "use eval or train")
     source = resolve(model, **options)
+    if mode != "eval":  # left out in eval mode: the key a result was cached under before
+        options["mode"] = mode
     key = result_key("CounterTotals", model, input_size=input_size, tools=tools, **options)
-    totals = cached(key, lambda: cnnarch_counts(source, input_size, tools), use=use_cache)
+    totals = cached(key, lambda: cnnarch_counts(source, input_size, tools, mode), use=use_cache)
     shape = tuple(totals.input_shape)
     rows = {row.tool: row for row in totals.tools}
-    real = _real_copy(model, source, shape[1:])
+    real = _real_copy(model, source, shape[1:]).train(mode == "train")
     x = torch.randn(shape)
     for tool in [t for t in peers.SAFE_ORDER if t in tools]:
         if on_tool is not None:
@@ -113,14 +119,14 @@ def compare(
     return totals
 
 
-def cnnarch_counts(source: Any, input_size: Any, tools: Sequence[str]) -> CounterTotals:
+def cnnarch_counts(source: Any, input_size: Any, tools: Sequence[str], mode: str = "eval") -> CounterTotals:
     """cnnarch's side alone: one trace of ``source`` counted under each tool's rules (the
     tools' own totals not yet run: status ``missing``)."""
     from cnnarch.api import analysis_of
     from cnnarch.render.units import scaled
 
     start = time.perf_counter()
-    analysis = analysis_of(source, input_size)
+    analysis = analysis_of(source, input_size, mode=mode)
     trace, report = analysis.trace, analysis.report
     counts = conventions.evaluate_all(trace, tools)
     cnnarch_seconds = time.perf_counter() - start
