@@ -274,6 +274,7 @@ def analysis_of(
         grouped=(rows, op_row),
         rfs=rfs,
     )
+    report.totals.masked_weights = source.masked_weights
     if memory:
         training = None
         if optimizer is not None:

@@ -118,6 +118,9 @@ class Totals:
     peak_activation_bytes: int = 0
     """Activations alive at once at the inference peak (input included): see ``Memory``."""
     peak_layer: str | None = None
+    masked_weights: int = 0
+    """Weights ``torch.nn.utils.prune`` masks out (zeros of every ``*_mask``): ``params`` counts
+    each ``*_orig`` tensor in full, as the peer tools do."""
 
 
 @dataclass

@@ -131,6 +131,9 @@ def footer_lines(report: Report) -> list[str]:
         )
     if any(layer.rf_whole_input for layer in report.layers):
         lines.append("(all): every output value sees the whole input; the size includes the padding")
+    if t.masked_weights:
+        share = f" ({t.masked_weights / t.params:.1%} of the parameters)" if t.params else ""
+        lines.append(f"Pruned: {units.count(t.masked_weights)} weights masked out to zero{share}")
     if t.unused_params:
         lines.append(
             f"Not executed: {units.count(t.unused_params)} parameters in {', '.join(t.unused_modules)}"

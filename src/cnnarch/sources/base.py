@@ -36,5 +36,7 @@ class Source:
     module cannot move to the meta device); None: it is traced on the meta device."""
     notes: list[str] = field(default_factory=list)
     """What was done to build it (shown with the report's notes)."""
+    masked_weights: int = 0
+    """Weights a pruning mask zeroes, read from the user's real masks (``module_object.masked_out``)."""
     extra_inputs: list[tuple[int, ...]] = field(default_factory=list)
     """Default per-sample shapes of further inputs (an optical-flow model takes two images)."""

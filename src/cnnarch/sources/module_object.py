@@ -58,9 +58,10 @@ def _real_copy(module: nn.Module) -> nn.Module:
     return copied.to("cpu")
 
 
-def masked_out(module: nn.Module) -> str | None:
-    """A note on weights that ``torch.nn.utils.prune`` masks out (``weight_orig`` times
-    ``weight_mask``), read from the user's real mask before the meta copy drops its values."""
+def masked_out(module: nn.Module) -> tuple[int, str] | None:
+    """How many weights ``torch.nn.utils.prune`` masks out (``weight_orig`` times
+    ``weight_mask``), with a note, read from the user's real mask before the meta copy drops
+    its values."""
     masked = total = 0
     for owner in module.modules():
         for key, mask in owner._buffers.items():
@@ -71,7 +72,7 @@ def masked_out(module: nn.Module) -> str | None:
                 masked += int((mask == 0).sum())
     if not total:
         return None
-    return (
+    return masked, (
         f"pruned: {masked:,} of {total:,} masked weights are zero ({masked / total:.1%}); parameters "
         "count each *_orig tensor in full, as torchinfo, fvcore, thop and ptflops do"
     )
@@ -81,14 +82,15 @@ def from_module(module: nn.Module) -> Source:
     name = type(module).__name__
     default = getattr(module, "default_input", None)
     default = tuple(default) if default else None
-    note = masked_out(module)
+    masked, note = masked_out(module) or (0, None)
     notes = [note] if note else []
     if is_scripted(module):
         return Source(
             _real_copy(module), name, default, origin="module", factory=lambda: _real_copy(module),
             real="a TorchScript module cannot move to the meta device: analysed with a real CPU forward pass",
-            notes=notes,
+            notes=notes, masked_weights=masked,
         )  # fmt: skip
     return Source(
-        meta_copy(module), name, default, origin="module", factory=lambda: _real_copy(module), notes=notes
-    )
+        meta_copy(module), name, default, origin="module", factory=lambda: _real_copy(module), notes=notes,
+        masked_weights=masked,
+    )  # fmt: skip

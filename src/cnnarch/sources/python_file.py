@@ -102,14 +102,26 @@ def resolve(text: str, options: dict[str, Any]) -> Source | None:
         model = build()
     from cnnarch.sources.module_object import masked_out
 
-    masked = masked_out(model)  # read from the user's own masks before the meta copy drops them
+    found = masked_out(model)  # from the user's own masks, before the meta copy drops them
+    if found is None and _masks_on_meta(model):  # pruned while built on the meta device: no values
+        found = masked_out(build())  # a CPU build has them (pruning by amount zeroes a fixed count)
+    masked, note = found or (0, None)
     if not fresh:
         model = copy_module(model, label, meta=True)
     default = getattr(model, "default_input", None) or getattr(target, "default_input", None)
     return Source(
         model, label, tuple(default) if default else None, origin="file", factory=factory, user_file=path,
-        notes=[masked] if masked else [],
+        notes=[note] if note else [], masked_weights=masked,
     )  # fmt: skip
+
+
+def _masks_on_meta(module: nn.Module) -> bool:
+    """Whether ``torch.nn.utils.prune`` masks were made on the meta device (zeros unknown)."""
+    return any(
+        key.endswith("_mask") and mask is not None and mask.device.type == "meta"
+        for owner in module.modules()
+        for key, mask in owner._buffers.items()
+    )
 
 
 def _memo(module: nn.Module, meta: bool) -> dict[int, Any]:
