@@ -23,6 +23,7 @@ from cnnarch.cli.options import (
     OptimizerOption,
     OutputFormat,
     convention_option,
+    exact_inputs,
     plot_option,
 )
 
@@ -95,6 +96,7 @@ def compare(
         from cnnarch.cli.report_cmd import check_page_path
 
         check_page_path(html, option="--html")
+    exact_inputs(input, batch, where="compare")  # its figures are per sample: a batch axis it adds
     with _progress(len(models)) as on_model:
         comparison = run_compare(
             models,

@@ -17,6 +17,7 @@ from cnnarch.cli.options import (
     ModeOption,
     NumClasses,
     builder_options,
+    exact_inputs,
     mode_options,
 )
 
@@ -108,7 +109,8 @@ def draw(
         if shutil.which("dot") is None:
             raise EngineMissing(f"cannot draw {chosen}: Graphviz's 'dot' program is not installed", INSTALL)
     options = builder_options(num_classes, in_channels, kwargs) | mode_options(mode)
-    picture = diagram(model, input, depth=depth, **options)
+    shapes, per_batch = exact_inputs(input, 1)
+    picture = diagram(model, shapes, depth=depth, batch=per_batch, **options)
     from cnnarch.draw.dot import to_dot
 
     source = to_dot(picture, fields, figure, dpi=144 if chosen == "png" else None)

@@ -20,6 +20,7 @@ from cnnarch.cli.options import (
     NoCache,
     NumClasses,
     builder_options,
+    exact_inputs,
     mode_options,
 )
 
@@ -86,10 +87,11 @@ def explain(
     if freeze is not None:
         options["freeze"] = freeze
     if figure is not None:
-        _figures(model, input, batch, figure, fmt, options)
+        _figures(model, *exact_inputs(input, batch), figure, fmt, options)
         return
+    shapes, per_batch = exact_inputs(input, batch)
     explanation = explain_model(
-        model, input, batch=batch, layers=layers, verbose=verbose, use_cache=not no_cache, **options
+        model, shapes, batch=per_batch, layers=layers, verbose=verbose, use_cache=not no_cache, **options
     )
     if fmt is ExplainFormat.markdown:
         write(render.to_markdown(explanation))
@@ -99,7 +101,9 @@ def explain(
         write(render.to_text(explanation))
 
 
-def _figures(model: str, input: object, batch: int, figure: str, fmt: ExplainFormat, options: dict) -> None:
+def _figures(
+    model: str, input: object, batch: int | None, figure: str, fmt: ExplainFormat, options: dict
+) -> None:
     """``--figure``: the figures compare and list print bare, each worked from the report."""
     from cnnarch.api import analyze
     from cnnarch.explain.figures import figures

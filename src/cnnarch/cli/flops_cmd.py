@@ -18,6 +18,7 @@ from cnnarch.cli.options import (
     NoCache,
     NumClasses,
     builder_options,
+    exact_inputs,
     mode_options,
 )
 
@@ -61,6 +62,7 @@ def flops(
     if fmt not in (Format.table, Format.json):
         raise CnnarchError(f"--format {fmt.value} is not available here", "use table or json")
     tools = parse_tools(vs)
+    exact_inputs(input, 1, where="flops")  # the tools run on one sample with a batch axis
     with err.status("tracing with cnnarch") as status:
 
         def running(tool: str) -> None:

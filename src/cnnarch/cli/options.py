@@ -31,8 +31,12 @@ def model_forms() -> str:
 MODEL_HELP = f"The model: {model_forms()}."
 INPUT_HELP = (
     "Input size: 227 (square, default channels), 227x227, or CxHxW such as 3x227x227. Repeat for a "
-    "model with several inputs: --input 3x224x224 --input 16:int64."
+    "model with several inputs: --input 3x224x224 --input 16:int64. A leading '=' gives the exact "
+    "tensor shape with no batch axis added, for inputs of different ranks: --input =20x10 --input "
+    "=10x100 (summary, explain, draw, report)."
 )
+EXACT = "="
+"""Marks an ``--input`` value as the exact tensor shape: no batch axis is added."""
 DTYPES = ("fp32", "fp16", "bf16")
 """What ``--dtype`` takes (``api.DTYPES`` also knows the long spellings)."""
 
@@ -71,6 +75,34 @@ Input = Annotated[
 Batch = Annotated[
     int, typer.Option("--batch", "-b", min=1, help="Batch size: operations and memory are per batch.")
 ]
+
+
+def exact_inputs(values: list[str] | None, batch: int, where: str | None = None) -> tuple[object, int | None]:
+    """``--input =20x10 --input =10x100``: exact tensor shapes (each with an optional ``:dtype``),
+    no batch axis added, so inputs may differ in rank (a matrix product's operands). Returns what
+    the analysis takes: (the inputs, the batch), the batch None for exact shapes. ``where``
+    names a command that cannot take them."""
+    if not values or not any(str(v).strip().startswith(EXACT) for v in values):
+        return values, batch
+    from cnnarch.errors import InputSpecError
+    from cnnarch.inputs import parse_extra_input
+
+    if where is not None:
+        raise InputSpecError(f"{where} cannot take an exact shape (--input ={values[0].strip()[1:]})",
+                             "give the per-sample size without '='")  # fmt: skip
+    if not all(str(v).strip().startswith(EXACT) for v in values):
+        raise InputSpecError(
+            "--input: give every input as an exact shape (=20x10) or none",
+            "with '=' no batch axis is added to any input, e.g. --input =20x10 --input =10x100",
+        )
+    if batch != 1:
+        raise InputSpecError(
+            f"--batch {batch} does not apply to exact shapes (--input ={values[0].strip()[1:]})",
+            "put the batch axis in the shape itself, e.g. --input =8x3x224x224",
+        )
+    return [parse_extra_input(str(v).strip()[1:]) for v in values], None
+
+
 Dtype = Annotated[
     str, typer.Option("--dtype", help=f"Element type of parameters and activations: {', '.join(DTYPES)}.")
 ]

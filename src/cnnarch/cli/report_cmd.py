@@ -21,6 +21,7 @@ from cnnarch.cli.options import (
     Optimizer,
     OptimizerOption,
     builder_options,
+    exact_inputs,
     mode_options,
 )
 
@@ -74,13 +75,14 @@ def report(
     from cnnarch.html_report import write_report
 
     options = builder_options(num_classes, in_channels, kwargs) | mode_options(mode)
+    shapes, per_batch = exact_inputs(input, batch)
     with err.status(f"analysing {model}"):
         write_report(
             model,
             output,
-            input,
+            shapes,
             depth=depth,
-            batch=batch,
+            batch=per_batch,
             dtype=dtype,
             optimizer=optimizer.name_or_none,
             diagram=diagram,

@@ -24,6 +24,7 @@ from cnnarch.cli.options import (
     OutputFormat,
     builder_options,
     convention_option,
+    exact_inputs,
     plot_option,
 )
 
@@ -74,6 +75,8 @@ def summary(
       cnnarch summary resnet50 --memory --batch 32 --optimizer sgd
 
       cnnarch summary resnet50 --convention fvcore
+
+      cnnarch summary matmul.py:Net --input =20x10 --input =10x100
     """
     from cnnarch.cache.results import analyze  # a question asked before: no torch import
     from cnnarch.render import summary as render
@@ -83,10 +86,11 @@ def summary(
         from cnnarch.plots.files import check_plot_path
 
         check_plot_path(plot)  # a bad file name costs no analysis
+    shapes, per_batch = exact_inputs(input, batch)
     report = analyze(
         model,
-        input,
-        batch=batch,
+        shapes,
+        batch=per_batch,
         depth=depth,
         dtype=dtype,
         memory=memory,
