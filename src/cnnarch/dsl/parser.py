@@ -8,7 +8,6 @@ was expected. ``repeat`` is expanded here; the builder never sees it.
 from __future__ import annotations
 
 import copy
-import difflib
 import re
 
 from cnnarch.dsl.errors import DslSyntaxError
@@ -44,6 +43,8 @@ def parse(source: str, origin: str | None = None) -> Program:
 
 
 def _suggest(word: str, candidates: list[str]) -> str:
+    import difflib  # deferred: only a misspelt word needs it (~2 ms of every `cnnarch calc`)
+
     close = difflib.get_close_matches(word.lower(), candidates, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -8,7 +8,6 @@ argument), so C = (B·5 + C) − 5·B follows the model actually traced (``--num
 
 from __future__ import annotations
 
-from cnnarch.catalogue import get_spec, is_known
 from cnnarch.explain.model import Step
 from cnnarch.explain.notation import count
 from cnnarch.report import Layer
@@ -16,6 +15,10 @@ from cnnarch.report import Layer
 
 def boxes_per_cell(model: str) -> int | None:
     """B of a catalogue entry that predicts a grid of boxes (its builder's ``boxes``), else None."""
+    # deferred: the catalogue (registry + entries) costs ~12 ms of `cnnarch calc`'s ~300 ms start,
+    # and a calculator answer never views a vector as a grid (grid_step asks only then)
+    from cnnarch.catalogue import get_spec, is_known
+
     if not is_known(model):
         return None
     boxes = get_spec(model).kwargs.get("boxes")
@@ -25,9 +28,11 @@ def boxes_per_cell(model: str) -> int | None:
 def grid_step(model: str, layer: Layer) -> Step | None:
     """``S·S·(B·5 + C) = 7·7·(2·5 + 20) = 1,470 → 7×7×30`` for a view of a flat vector to an
     S x S x D grid of a model with B boxes per cell; None for any other layer."""
-    boxes = boxes_per_cell(model)
     ins, out = layer.input_shapes, layer.output_shape
-    if boxes is None or len(out) != 4 or len(ins) != 1 or len(ins[0]) != 2 or out[1] != out[2]:
+    if len(out) != 4 or len(ins) != 1 or len(ins[0]) != 2 or out[1] != out[2]:
+        return None
+    boxes = boxes_per_cell(model)
+    if boxes is None:
         return None
     s, depth = out[1], out[3]
     classes = depth - 5 * boxes
