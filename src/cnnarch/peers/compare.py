@@ -3,6 +3,7 @@ tool differs from cnnarch's default (``macs``), kind of operation by kind of ope
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -161,7 +162,15 @@ def _real_copy(model: Any, source: Any, sample: tuple[int, ...]) -> Any:
     import torch
 
     if isinstance(model, torch.nn.Module):
-        return model.eval()
+        # The tools run on a copy: they set training flags and add hooks and buffers, and the
+        # user's module must come back as it was (issue 14).
+        try:
+            return copy.deepcopy(model).eval()
+        except Exception as error:
+            raise CnnarchError(
+                f"cannot copy the module to run the peer tools on it ({type(error).__name__}: {error})",
+                "pass a catalogue name or a file.py:Class the tools can build afresh",
+            ) from error
     if source.factory is not None:
         with torch.device("cpu"):
             return source.factory().eval()
