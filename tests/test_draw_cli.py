@@ -58,8 +58,8 @@ def test_missing_graphviz_is_one_line_and_writes_nothing(tmp_path, monkeypatch):
         (["-o", "missing/net.svg"], "no such folder"),
     ],
 )
-def test_bad_requests_fail_in_one_line(tmp_path, args, words):
-    os.chdir(tmp_path)
+def test_bad_requests_fail_in_one_line(tmp_path, monkeypatch, args, words):
+    monkeypatch.chdir(tmp_path)  # restored after the test: later tests run from the repo root
     code, out, err = run("draw", "alexnet", *args)
     assert code == 2
     assert words in err and len(err.strip().splitlines()) == 1

@@ -17,9 +17,12 @@ from cnnarch.cli.options import (
     ModeOption,
     NumClasses,
     builder_options,
+    depth_option,
     exact_inputs,
     mode_options,
 )
+
+GroupDepth = depth_option("One box per module at this depth (1: top-level blocks).")
 
 
 def draw(
@@ -43,16 +46,7 @@ def draw(
             show_default=False,
         ),
     ] = None,
-    depth: Annotated[
-        int | None,
-        typer.Option(
-            "--depth",
-            "-d",
-            min=1,
-            help="One box per module at this depth (1: top-level blocks).",
-            show_default="every layer",
-        ),
-    ] = None,
+    depth: GroupDepth = None,
     label: Annotated[
         str | None,
         typer.Option(

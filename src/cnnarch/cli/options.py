@@ -122,6 +122,14 @@ def in_channels_option(help: str, default: str | None = None) -> object:
 
 
 InChannels = in_channels_option("Input channels, where the model takes it.")
+
+
+def depth_option(help: str) -> object:
+    """``--depth/-d``, one row (or box) per module at this depth, on every command that groups
+    layers: an optional int, no value meaning every layer."""
+    return Annotated[int | None, typer.Option("--depth", "-d", min=1, help=help, show_default="every layer")]
+
+
 Kwargs = Annotated[
     str | None,
     typer.Option("--kwargs", help="Keywords for a file or library model, as JSON: '{\"num_classes\": 10}'."),

@@ -21,9 +21,12 @@ from cnnarch.cli.options import (
     Optimizer,
     OptimizerOption,
     builder_options,
+    depth_option,
     exact_inputs,
     mode_options,
 )
+
+GroupDepth = depth_option("One row and one box per module at this depth.")
 
 
 def report(
@@ -31,16 +34,7 @@ def report(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="The page to write, e.g. alexnet.html.", show_default=False)
     ],
-    depth: Annotated[
-        int | None,
-        typer.Option(
-            "--depth",
-            "-d",
-            min=1,
-            help="One row and one box per module at this depth.",
-            show_default="every layer",
-        ),
-    ] = None,
+    depth: GroupDepth = None,
     input: Input = None,
     batch: Batch = 1,
     dtype: Dtype = "fp32",

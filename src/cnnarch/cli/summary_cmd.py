@@ -24,22 +24,21 @@ from cnnarch.cli.options import (
     OutputFormat,
     builder_options,
     convention_option,
+    depth_option,
     exact_inputs,
     plot_option,
 )
 
 Convention = convention_option("It sets what the count column counts (default: macs).")
 Plot = plot_option("per-layer bars of parameters, MACs and activation memory")
+GroupDepth = depth_option("Group layers below this module depth into one row.")
 
 
 def summary(
     model: Model,
     input: Input = None,
     batch: Batch = 1,
-    depth: Annotated[
-        int | None,
-        typer.Option("--depth", "-d", min=1, help="Group layers below this module depth into one row."),
-    ] = None,
+    depth: GroupDepth = None,
     fmt: OutputFormat = Format.table,
     dtype: Dtype = "fp32",
     num_classes: NumClasses = None,
