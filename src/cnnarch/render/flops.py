@@ -110,7 +110,7 @@ def document(comparison: CounterTotals) -> Document:
     ]
     ending = (
         "Each tool ran on a CPU copy of the model with random weights and a random input of the "
-        "same shape; the rules are in cnnarch/analysis/conventions.py."
+        "same shape; each tool's rules are on the documentation's Conventions page."
     )
     return Document(
         [

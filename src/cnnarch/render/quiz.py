@@ -22,7 +22,7 @@ def _answer(q: Question) -> str:
 
 def to_text(quiz: Quiz, answers: bool) -> str:
     topics = ", ".join(quiz.topics)
-    lines = [f"Quiz: {len(quiz.questions)} questions on {topics} (seed {quiz.seed})", ""]
+    lines = [f"Quiz: {_count(quiz)} on {topics} (seed {quiz.seed})", ""]
     for q in quiz.questions:
         lines += [f"{q.number}. [{q.topic}, {q.difficulty}] {q.text}", ""]
     if answers:
@@ -40,7 +40,7 @@ def _code(text: str) -> str:
 
 def to_markdown(quiz: Quiz, answers: bool) -> str:
     topics = ", ".join(quiz.topics)
-    lines = [f"# Quiz: {topics}", "", f"{len(quiz.questions)} questions, seed {quiz.seed}.", ""]
+    lines = [f"# Quiz: {topics}", "", f"{_count(quiz)}, seed {quiz.seed}.", ""]
     for q in quiz.questions:
         lines.append(f"{q.number}. *{q.topic}, {q.difficulty}:* {q.text}")
     lines.append("")
@@ -51,3 +51,9 @@ def to_markdown(quiz: Quiz, answers: bool) -> str:
             lines += [f"    - {_code(line)}" for line in q.working]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _count(quiz: Quiz) -> str:
+    """``1 question``, ``10 questions``."""
+    n = len(quiz.questions)
+    return f"{n} question{'' if n == 1 else 's'}"
