@@ -99,3 +99,10 @@ def test_help_and_docs_spell_it():
     code, out, _ = run("summary", "--help")
     assert code == 0 and "=20x10" in " ".join(out.split())
     assert "--input =20x10 --input =10x100" in (Path(ROOT) / "docs" / "models.md").read_text()
+
+
+def test_the_table_title_names_every_input(model):
+    code, out, err = run("summary", model, "--input", "=20x10", "--input", "=10x100", "--no-cache")
+    assert code == 0, err
+    title = out.splitlines()[0].strip()
+    assert title.endswith("— input [20, 10] + [10, 100]"), title

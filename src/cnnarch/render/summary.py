@@ -72,11 +72,16 @@ def _row_style(layer: Layer) -> str | None:
     return "yellow" if layer.inexact else ("red" if layer.unknown_ops else None)
 
 
+def _inputs(report: Report) -> str:
+    """Every input's shape: ``[20, 10] + [10, 100]`` for a model with two."""
+    return " + ".join(units.shape(shape) for shape in report.input_shapes or [report.input_shape])
+
+
 def layer_table(report: Report) -> ColumnTable[Layer]:
     return ColumnTable(
         layer_columns(report),
         report.layers,
-        title=f"{report.model} — input {units.shape(report.input_shape)}",
+        title=f"{report.model} — input {_inputs(report)}",
         heading=f"### {report.model}",
         row_style=_row_style,
     )
@@ -113,8 +118,7 @@ def to_markdown(report: Report) -> str:
 def footer_lines(report: Report) -> list[str]:
     t = report.totals
     lines = [
-        f"Input {' + '.join(units.shape(shape) for shape in report.input_shapes or [report.input_shape])} "
-        f"{report.dtype} → output {units.shape(report.output_shape)}",
+        f"Input {_inputs(report)} {report.dtype} → output {units.shape(report.output_shape)}",
         f"Parameters: {units.count(t.params)} ({units.count(t.trainable_params)} trainable, "
         f"{units.count(t.frozen_params)} frozen) = {units.size(t.param_bytes)}; "
         f"buffers: {units.count(t.buffers)} = {units.size(t.buffer_bytes)}",
