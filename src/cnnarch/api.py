@@ -281,11 +281,11 @@ def analysis_of(
             training = trace_source(source, input_size, batch, dtype, training=True)
         report.memory = build_memory(report, training, optimizer or "adam")
     if freeze is not None:
-        report.notes.append(_freeze_note(report, freeze, optimizer or "sgd"))
+        report.notes.append(freeze_note(report, freeze, optimizer or "sgd"))
     return Analysis(source, trace, rows, op_row, rfs, report, depth)
 
 
-def _freeze_note(report: Report, upto: str, optimizer: str) -> str:
+def freeze_note(report: Report, upto: str, optimizer: str) -> str:
     """What freezing changes, in numbers: the frozen share and the training memory it saves."""
     t = report.totals
     share = f"{t.frozen_params:,} of {t.params:,} parameters frozen (up to {upto})"
@@ -302,9 +302,19 @@ def _freeze_note(report: Report, upto: str, optimizer: str) -> str:
 
 
 def _freeze_source(source: Source, upto: str) -> None:
-    """Freeze the source's module now, and any module it rebuilds for an input shape."""
+    """Freeze the source's module now, and any module it rebuilds: for an input shape, or
+    afresh for a real CPU pass (data-dependent and TorchScript models)."""
     from cnnarch.freeze import freeze
 
+    if source.factory is not None:
+        make = source.factory
+
+        def frozen_factory() -> nn.Module:
+            module = make()
+            freeze(module, upto)
+            return module
+
+        source.factory = frozen_factory
     if source.build_for is None:
         freeze(source.module, upto)
         return

@@ -128,6 +128,7 @@ def compare(
                 dtype=dtype,
                 optimizer=optimizer.name_or_none,
                 **({"mode": mode.value} if mode is not Mode.eval else {}),
+                **({"freeze": freeze} if freeze is not None else {}),
             )
         err.print(f"wrote {html}", markup=False, highlight=False)
 

@@ -12,7 +12,7 @@ from cnnarch.analysis.breakdown import LABELS, ORDER
 from cnnarch.analysis.layers import build_rows
 from cnnarch.analysis.liveness import walk
 from cnnarch.analysis.memory_report import build_memory
-from cnnarch.api import analysis_of, trace_source
+from cnnarch.api import analysis_of, freeze_note, trace_source
 from cnnarch.catalogue.spec import ModelSpec
 from cnnarch.draw.dot import to_dot
 from cnnarch.draw.engine import layout
@@ -49,6 +49,12 @@ def model_page(
         model, input_size, batch=batch, depth=depth, dtype=dtype, memory=True, optimizer=None, **options
     )
     source, trace, report = analysis.source, analysis.trace, analysis.report
+    freeze = options.get("freeze")
+    if (
+        freeze is not None and optimizer is not None
+    ):  # the note states plain SGD's saving; this page's is optimizer's
+        sgd = freeze_note(report, freeze, "sgd")
+        report.notes = [freeze_note(report, freeze, optimizer) if n == sgd else n for n in report.notes]
     memory_note = None
     if optimizer is not None:
         try:

@@ -61,7 +61,7 @@ def call_builder(
     """Run a library's builder; a failure the user's keywords caused is one line naming them.
     A failure to read a value from a meta tensor passes through (``build_on_meta`` retries)."""
     try:
-        return builder(**fixed, **options)
+        return builder(**{**fixed, **options})  # a user's weights=None / pretrained=False stands
     except CnnarchError:
         raise
     except Exception as error:

@@ -1,0 +1,84 @@
+"""Defects a review of this session's change found, each checked against an independent oracle."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from cnnarch import analyze
+from cnnarch.catalogue import build, get_spec
+from cnnarch.freeze import freeze
+from cnnarch.trace import real
+from tests.conftest import run
+
+
+class DataDependent(nn.Module):
+    """Two convolutions, then a data-dependent reduction (nonzero): analysed by a real CPU pass."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nn.Conv2d(3, 8, 3)
+        self.b = nn.Conv2d(8, 8, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.b(self.a(x))
+        return y[y > 0].sum()
+
+
+def test_freeze_reaches_the_model_of_a_real_cpu_pass() -> None:
+    oracle = DataDependent()
+    freeze(oracle, "a")
+    frozen = sum(p.numel() for p in oracle.parameters() if not p.requires_grad)
+    assert frozen > 0
+    report = analyze(DataDependent(), (3, 16, 16), freeze="a")
+    assert report.totals.frozen_params == frozen
+    assert report.totals.trainable_params == sum(p.numel() for p in oracle.parameters() if p.requires_grad)
+
+
+@pytest.mark.parametrize("keyword", [{"weights": None}])
+def test_a_no_weights_keyword_is_taken_as_given(keyword) -> None:
+    import torchvision
+
+    report = analyze("torchvision:resnet18", **keyword)
+    assert report.totals.params == sum(p.numel() for p in torchvision.models.resnet18().parameters())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("1TB", 2**40), ("1TiB", 2**40), ("2t", 2**41), ("500MB", 500 * 2**20)]
+)
+def test_memory_bound_units(monkeypatch, text, expected) -> None:
+    monkeypatch.setenv(real.LIMIT_VARIABLE, text)
+    assert real.memory_limit() == expected
+
+
+def _text(path) -> str:
+    import re
+
+    return " ".join(re.sub(r"<[^>]+>", " ", path.read_text()).split())
+
+
+def test_the_report_compares_published_macs_per_sample(tmp_path) -> None:
+    from cnnarch.html_report import write_report
+
+    one, four = tmp_path / "one.html", tmp_path / "four.html"
+    write_report("resnet18", one, batch=1, diagram=False)
+    write_report("resnet18", four, batch=4, diagram=False)
+
+    def published(path) -> str:
+        text = _text(path)
+        return text[text.index("Published in") : text.index("cnnarch's figures are recomputed")]
+
+    assert published(one) == published(four)  # the per-sample figures do not grow with the batch
+
+
+def test_compare_html_sections_are_frozen_like_the_table(tmp_path) -> None:
+    page = tmp_path / "c.html"
+    code, _, err = run("compare", "lenet5", "alexnet", "--freeze", "conv1", "--html", str(page), "--no-cache")
+    assert code == 0, err
+    oracle = build(get_spec("alexnet"))
+    freeze(oracle, "conv1")
+    trainable = sum(p.numel() for p in oracle.parameters() if p.requires_grad)
+    assert f"Parameters {sum(p.numel() for p in oracle.parameters()):,} {trainable:,} trainable" in _text(
+        page
+    )
