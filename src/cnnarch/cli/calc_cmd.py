@@ -156,6 +156,7 @@ def tconv(
     """
     from cnnarch import calc
 
+    in_channels = 3 if in_channels is None else in_channels  # the help's default, as calc conv
     _show(
         calc.tconv(
             size, kernel, stride, padding, output_padding, dilation, groups, in_channels, filters, bias
@@ -561,7 +562,7 @@ def anchors(
 
       cnnarch calc anchors
 
-      cnnarch calc anchors --maps 38x50 --scales 3 --ratios 3 --roi 7 -c 512
+      cnnarch calc anchors --maps 38x50 --scales 3 --ratios 3 --roi 7 --channels 512
     """
     from cnnarch import calc
 
