@@ -62,3 +62,16 @@ def test_memory_figure_is_the_bytes_of_real_outputs():
         assert params.value[name] == sum(
             p.numel() * torch.empty(0, dtype=dtype).element_size() for p in weights
         )
+
+
+@pytest.mark.parametrize(
+    ("name", "paper"), [("googlenet", 22), ("resnet18", 18), ("resnet50", 50), ("vgg16", 16)]
+)
+def test_depth_is_the_papers_longest_path(name, paper):
+    """The papers name the depth: GoogLeNet's 22 layers (Szegedy et al. 2015), ResNet-N's N,
+    VGG-16's 16; it is also what compare prints."""
+    from cnnarch.compare.figures import depth
+
+    report = analyze(name)
+    (step,) = figures(report, ["depth"], analyze).verdict
+    assert step.value == paper == depth(report)

@@ -51,15 +51,25 @@ def _share(report: Report, kind: str) -> Step:
 
 
 def _depth(report: Report) -> Step:
-    convs = sum(1 for x in report.layers if _kind(x.type) == "conv" and x.params)
-    dense = sum(1 for x in report.layers if _kind(x.type) == "dense" and x.params)
+    """Depth as ``compare`` and the papers count it: the most weighted layers on one path from
+    input to output (GoogLeNet's 22, ResNet-18's 18); parallel branches and shortcuts do not add."""
+    from cnnarch.compare.figures import depth, is_weight_layer
+
+    weighted = [x for x in report.layers if is_weight_layer(x) and not x.shared]
+    convs = sum(1 for x in weighted if x.breakdown.get("conv"))
+    dense = len(weighted) - convs
+    longest = depth(report)
+    in_all = f"{len(weighted)} weighted layers in all ({convs} convolutions + {dense} dense)"
     return Step(
-        "Depth (weighted layers)?",
-        str(convs + dense),
-        "convolutions + dense layers",
-        f"{convs} + {dense}",
-        convs + dense,
-        ["the papers' depth counts layers with weights: VGG-16's 13 + 3, AlexNet's 5 + 3"],
+        "Depth (weighted layers on the longest path)?",
+        str(longest),
+        "the most convolutions and dense layers on one path from input to output",
+        str(longest),
+        longest,
+        [
+            in_all + ("; a chain: every one is on the path" if longest == len(weighted) else ""),
+            "the papers' depth counts layers with weights: VGG-16's 13 + 3, AlexNet's 5 + 3, GoogLeNet's 22",
+        ],
     )
 
 
