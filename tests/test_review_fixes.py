@@ -82,3 +82,39 @@ def test_compare_html_sections_are_frozen_like_the_table(tmp_path) -> None:
     assert f"Parameters {sum(p.numel() for p in oracle.parameters()):,} {trainable:,} trainable" in _text(
         page
     )
+
+
+class _Op(nn.Module):
+    def __init__(self, fn) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fn(x)
+
+
+OPS = {
+    "maxpool pad over half": nn.MaxPool2d(2, padding=2),
+    "avgpool pad over half": nn.AvgPool2d(2, padding=2),
+    "maxpool pad half": nn.MaxPool2d(3, padding=1),
+    "cat dim out of range": _Op(lambda x: torch.cat([x, x], dim=5)),
+    "cat last dim": _Op(lambda x: torch.cat([x, x], dim=-1)),
+    "mean dim out of range": _Op(lambda x: x.mean(dim=7)),
+    "mean no dims": _Op(lambda x: x.mean(dim=[])),
+    "mean two dims": _Op(lambda x: x.mean(dim=(-1, 1), keepdim=True)),
+}
+
+
+@pytest.mark.parametrize("name", list(OPS))
+def test_shape_shortcuts_agree_with_pytorch(name) -> None:
+    """cnnarch's shape shortcuts give PyTorch's shape, and refuse what PyTorch refuses."""
+    from cnnarch.errors import CnnarchError
+
+    module = OPS[name]
+    try:
+        expected = list(module(torch.zeros(1, 3, 8, 8)).shape)
+    except (RuntimeError, IndexError):
+        with pytest.raises(CnnarchError):
+            analyze(module, (3, 8, 8))
+        return
+    assert analyze(module, (3, 8, 8)).output_shape == expected

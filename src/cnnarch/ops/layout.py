@@ -88,6 +88,8 @@ MOVE = register(
 
 def _meta_cat(tensors, dim=0):
     tensors = [t for t in tensors if t.dim() > 1 or t.shape[0] != 0]
+    if not tensors or not -tensors[0].dim() <= dim < tensors[0].dim():
+        return NotImplemented  # PyTorch's kernel reports a bad dim (or concatenates empties)
     first = tensors[0]
     dim = dim % first.dim()
 

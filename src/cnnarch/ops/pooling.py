@@ -52,7 +52,11 @@ def _window(op: OpRecord, tensors: Tensors) -> Window:
 
 
 def _pooled_shape(w: Window, input: Any) -> tuple[int, ...] | None:
+    """The output shape, or None where PyTorch's kernel must speak: a collapsed output, or a
+    padding over half the (dilated) kernel, which PyTorch refuses."""
     n = w.spatial
+    if any(2 * p > d * (k - 1) + 1 for p, d, k in zip(w.padding, w.dilation, w.kernel, strict=True)):
+        return None
     spatial = tuple(output_length(w, size, i) for i, size in enumerate(input.shape[-n:]))
     return None if min(spatial) < 1 else (*input.shape[:-n], *spatial)
 
@@ -165,7 +169,10 @@ ADAPTIVE_POOL = register(
 def _meta_mean(self, dim, keepdim=False, *, dtype=None):
     if dim is None or dtype is not None:
         return NotImplemented
-    dims = {d % self.dim() for d in ([dim] if isinstance(dim, int) else dim)}
+    dims = [dim] if isinstance(dim, int) else list(dim)
+    if not dims or any(not -self.dim() <= d < self.dim() for d in dims):
+        return NotImplemented  # an empty list reduces everything; a bad dim is PyTorch's to report
+    dims = {d % self.dim() for d in dims}
     shape = [1 if i in dims else s for i, s in enumerate(self.shape) if keepdim or i not in dims]
     return _meta.empty(shape, self)
 
