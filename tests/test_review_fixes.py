@@ -118,3 +118,19 @@ def test_shape_shortcuts_agree_with_pytorch(name) -> None:
             analyze(module, (3, 8, 8))
         return
     assert analyze(module, (3, 8, 8)).output_shape == expected
+
+
+def test_report_numbers_rows_as_summary_does(tmp_path) -> None:
+    """The page's # column counts from 1, as summary's table does (conv1 is row 1 of AlexNet)."""
+    import re
+
+    from cnnarch.html_report import write_report
+
+    page = tmp_path / "a.html"
+    write_report("alexnet", page, diagram=False)
+    rows = re.findall(
+        r'<td class="num" data-sort="\d+">(\d+)</td>\s*<td class="name">(?:<[^>]+>)*([\w.]+)',
+        page.read_text(),
+    )
+    assert rows[:2] == [("1", "conv1"), ("2", "relu1")]
+    assert [int(n) for n, _ in rows] == list(range(1, len(analyze("alexnet").layers) + 1))
