@@ -134,3 +134,24 @@ def test_report_numbers_rows_as_summary_does(tmp_path) -> None:
     )
     assert rows[:2] == [("1", "conv1"), ("2", "relu1")]
     assert [int(n) for n, _ in rows] == list(range(1, len(analyze("alexnet").layers) + 1))
+
+
+def test_a_file_builder_that_computes_with_tensors(tmp_path) -> None:
+    """A RegNet returned from a file builds as the torchvision: route builds it (its builder calls
+    .tolist() on tensors, which the meta device cannot give)."""
+    import json
+
+    import torchvision
+
+    (tmp_path / "net.py").write_text(
+        "import torchvision\n\n\ndef net():\n    return torchvision.models.regnet_y_400mf()\n"
+    )
+    code, out, err = run(
+        "summary", f"{tmp_path / 'net.py'}:net", "--input", "3x224x224", "-f", "json", "--no-cache"
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["totals"]["params"] == sum(
+        p.numel() for p in torchvision.models.regnet_y_400mf().parameters()
+    )
+    assert data["totals"]["macs"] == analyze("torchvision:regnet_y_400mf").totals.macs

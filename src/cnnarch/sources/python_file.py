@@ -26,6 +26,7 @@ from torch import nn
 
 from cnnarch.errors import CnnarchError
 from cnnarch.sources.base import Source
+from cnnarch.sources.building import build_on_meta, needs_values
 
 _PATTERN = re.compile(r"^(?P<path>.+\.py):(?P<name>[A-Za-z_][A-Za-z0-9_]*)$")
 
@@ -84,6 +85,8 @@ def resolve(text: str, options: dict[str, Any]) -> Source | None:
         try:
             built = target(**kwargs) if callable(target) and not isinstance(target, nn.Module) else target
         except (Exception, SystemExit, GeneratorExit) as error:
+            if isinstance(error, RuntimeError | NotImplementedError) and needs_values(error):
+                raise  # a builder that computes with tensors: build_on_meta retries it with values
             raise CnnarchError(
                 f"{path.name}:{name}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())}) failed: "
                 f"{type(error).__name__}: {error}",
@@ -98,8 +101,7 @@ def resolve(text: str, options: dict[str, Any]) -> Source | None:
         built = build()
         return built if fresh else copy_module(built, label)
 
-    with torch.device("meta"):
-        model = build()
+    model, built_note = build_on_meta(build, label)
     from cnnarch.sources.module_object import masked_out
 
     found = masked_out(model)  # from the user's own masks, before the meta copy drops them
@@ -111,7 +113,7 @@ def resolve(text: str, options: dict[str, Any]) -> Source | None:
     default = getattr(model, "default_input", None) or getattr(target, "default_input", None)
     return Source(
         model, label, tuple(default) if default else None, origin="file", factory=factory, user_file=path,
-        notes=[note] if note else [], masked_weights=masked,
+        notes=[n for n in (built_note, note) if n], masked_weights=masked,
     )  # fmt: skip
 
 
