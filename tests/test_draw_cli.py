@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from cnnarch.catalogue import build, get_spec
-from tests.conftest import numel, on_meta, run
+from tests.conftest import flop_counter_macs, numel, on_meta, run
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 SVG = "{http://www.w3.org/2000/svg}"
@@ -206,3 +206,80 @@ def test_json_is_the_same_graph_as_dot(tmp_path, monkeypatch):
     assert {(e["tail"], e["head"]) for e in data["edges"]} == arrows
     assert sum(n.get("params", 0) for n in data["nodes"]) == numel(on_meta(build, get_spec("resnet18")))
     assert [n["name"] for n in data["nodes"][1:6]] == ["conv1", "bn1", "relu", "maxpool", "layer1.0"]
+
+
+UNCOUNTED_MODEL = """
+import torch
+from torch import nn
+
+
+class Cum(nn.Module):
+    def forward(self, x):
+        return torch.cumsum(x, dim=1)
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(8, 8, 3, padding=1)
+        self.cum = Cum()
+
+    def forward(self, x):
+        return self.cum(self.conv(x))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3)
+        self.block = Block()
+
+    def forward(self, x):
+        return self.block(self.stem(x))
+"""
+
+
+def dot_boxes(dot: str) -> dict[str, str]:
+    """Node id → its DOT attribute text."""
+    return dict(re.findall(r"^\s+(L\d+) \[(.*?)\]$", dot, flags=re.MULTILINE | re.DOTALL))
+
+
+@pytest.mark.parametrize("depth", [None, "1"])
+def test_ops_without_a_rule_are_not_drawn_as_zero(tmp_path, depth):
+    """A box running torch.cumsum (no MAC rule) says its MACs are not counted, is shaded apart
+    from zero with its own legend entry, and the JSON lists the op; counted boxes keep
+    PyTorch's own count."""
+    import json
+
+    source = tmp_path / "uncounted.py"
+    source.write_text(UNCOUNTED_MODEL)
+    namespace: dict = {}
+    exec(compile(UNCOUNTED_MODEL, str(source), "exec"), namespace)
+    model = namespace["Net"]()
+    assert flop_counter_macs(model.stem, (1, 3, 16, 16)) > 0
+    depth_args = ["--depth", depth] if depth else []
+    common = [f"{source}:Net", "--input", "3x16x16", *depth_args]
+    code, dot, err = run("draw", *common, "--label", "shape,macs", "--color", "macs", "--format", "dot")
+    assert code == 0, err
+    code, out, err = run("draw", *common, "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["unknown_ops"] == {"aten.cumsum": 1}
+    nodes = {n["id"]: n for n in data["nodes"] if not n.get("input")}
+    boxes = dot_boxes(dot)
+    uncounted = [key for key, n in nodes.items() if n["unknown_ops"]]
+    assert len(uncounted) == 1 and nodes[uncounted[0]]["unknown_ops"] == ["aten.cumsum"]
+    for key, node in nodes.items():
+        box = boxes[key]
+        if key in uncounted:
+            assert "not counted" in box and "0 MACs" not in box
+            assert 'fillcolor="#c6dbef"' in box and "dashed" in box
+            if depth:  # the block's convolution is counted, the cumsum is not
+                assert node["macs"] == flop_counter_macs(model.block.conv, (1, 8, 14, 14))
+                assert "cumsum not counted" in box
+            else:
+                assert "MACs not counted (cumsum)" in box
+        else:
+            assert "not counted" not in box and 'fillcolor="#c6dbef"' not in box
+    assert nodes["L0"]["macs"] == flop_counter_macs(model.stem, (1, 3, 16, 16))
+    assert "not counted (an op without a rule)" in dot.split("\n\tin0")[0]  # the legend

@@ -151,6 +151,32 @@ def test_layer_list_and_file_sources(tmp_path):
     assert params[0] == 16 * 3 * 3 * 3 + 16 and params[-1] == 16 * 15 * 15 * 10 + 10
 
 
+def test_ops_without_a_rule_are_not_shown_as_zero(tmp_path):
+    """A row running torch.cumsum (no MAC rule) says "not counted" in the MACs column and the
+    total is marked partial; the counted row and the total keep FlopCounterMode's count."""
+    source = tmp_path / "cum.py"
+    source.write_text(
+        "import torch\n"
+        "import torch.nn as nn\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.conv = nn.Conv2d(3, 8, 3)\n"
+        "    def forward(self, x):\n"
+        "        return torch.cumsum(self.conv(x), dim=1)\n"
+    )
+    target = tmp_path / "page.html"
+    code, _, err = run("report", f"{source}:Net", "--input", "3x16x16", "-o", str(target), "--no-diagram")
+    assert code == 0, err
+    html = target.read_text()
+    page = Page(html)
+    macs = [cells[6] for cells in page.rows.values()]
+    conv = flop_counter_macs(torch.nn.Conv2d(3, 8, 3), (1, 3, 16, 16))
+    assert macs == [f"{conv:,}", "not counted"]
+    assert "".join(page.text).count(f"{conv:,} + not counted") == 2  # the card and the table's total
+    assert "aten.cumsum ×1" in html
+
+
 @needs_dot
 def test_compare_page(tmp_path):
     target = tmp_path / "cmp.html"

@@ -11,7 +11,7 @@ from html import escape
 import graphviz
 
 from cnnarch.draw import labels
-from cnnarch.draw.colors import FIGURES, ZERO, Scale, scale, text_color
+from cnnarch.draw.colors import UNCOUNTED, ZERO, Scale, scale, text_color
 from cnnarch.draw.graph import Cluster, Diagram, Node
 
 FONT = "DejaVu Sans"
@@ -126,7 +126,7 @@ def _node_attrs(
             "id": node.id,
             "tooltip": f"{labels.input_title(index, inputs)} {labels.shape_text(node.shape)}",
         }
-    fill = "white" if shading is None else shading.color(FIGURES[shading.figure][1](node.layer))
+    fill = "white" if shading is None else shading.fill(node.layer)
     attrs = {
         "label": _html(
             labels.title(node.layer, prefix), labels.figure_lines(node.layer, fields), text_color(fill)
@@ -135,6 +135,8 @@ def _node_attrs(
         "id": node.id,
         "tooltip": labels.tooltip(node.layer),
     }
+    if fill == UNCOUNTED:
+        attrs["style"] = "filled,dashed"
     if links is not None:
         attrs["href"] = f"#{links}{node.layer.index}"
     return attrs
@@ -156,6 +158,8 @@ def _legend(shading: Scale | None, inherited: bool) -> str:
     if shading is not None:
         cells = [(ZERO, "0")] if shading.has_zero else []
         cells.extend((b.color, b.label) for b in shading.bins)
+        if shading.has_uncounted:
+            cells.append((UNCOUNTED, "not counted (an op without a rule)"))
         row = "".join(
             f'<TD BGCOLOR="{fill}"><FONT COLOR="{text_color(fill)}" POINT-SIZE="9">{escape(text)}</FONT></TD>'
             for fill, text in cells

@@ -62,6 +62,8 @@ class Diagram:
     """Each (tail, head) once, in the order the forward pass first used them."""
     clusters: list[Cluster]
     depth: int | None = None
+    unknown_ops: dict[str, int] = field(default_factory=dict)
+    """Operations no rule covers, with how often each ran: their cost is not counted (not zero)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--format json``: the boxes (with their report rows' main figures),
@@ -75,6 +77,7 @@ class Diagram:
                 "id": n.id, "name": layer.name, "type": layer.type, "cluster": n.cluster,
                 "output_shape": layer.output_shape, "params": layer.params, "macs": layer.macs,
                 "activation_bytes": layer.activation_bytes, "receptive_field": layer.receptive_field,
+                "unknown_ops": layer.unknown_ops,
             }  # fmt: skip
 
         return {
@@ -83,6 +86,7 @@ class Diagram:
             "nodes": [node(n) for n in self.nodes],
             "edges": [asdict(e) for e in self.edges],
             "clusters": [asdict(c) for c in self.clusters],
+            "unknown_ops": self.unknown_ops,
         }
 
 
@@ -175,4 +179,5 @@ def build_diagram(report: Report, trace: Trace, depth: int | None = None) -> Dia
     clusters, of_row = _clusters(trace, rows)
     inputs = [Node(f"in{k}", None, list(trace.tensors[t].shape)) for k, t in enumerate(trace.inputs)]
     layers = [Node(f"L{row.index}", report.layers[row.index], cluster=of_row[row.index]) for row in rows]
-    return Diagram(trace.model_name, [*inputs, *layers], _edges(trace, rows), clusters, depth)
+    nodes, unknown = [*inputs, *layers], dict(report.totals.unknown_ops)
+    return Diagram(trace.model_name, nodes, _edges(trace, rows), clusters, depth, unknown)

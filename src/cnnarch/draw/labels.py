@@ -58,12 +58,24 @@ def figure_lines(layer: Layer, fields: tuple[str, ...]) -> list[str]:
             shared = " (shared)" if layer.shared else ""
             lines.append(f"{units.count(layer.params)} params{shared}")
         elif name == "macs":
-            lines.append(f"{units.scaled(layer.macs)} MACs" if layer.macs >= 1000 else f"{layer.macs} MACs")
+            number = units.scaled(layer.macs) if layer.macs >= 1000 else str(layer.macs)
+            lines.append(macs_text(layer, number))
         elif name == "rf" and layer.receptive_field:
             rf = "×".join(str(v) for v in _axes(layer.receptive_field))
             note = " (all)" if layer.rf_whole_input else ("~" if layer.rf_approximate else "")
             lines.append(f"RF {rf}{note}")
     return lines
+
+
+def macs_text(layer: Layer, number: str) -> str:
+    """``42.34K MACs``; a layer running an operation no rule covers says so instead of
+    passing a partial count (or 0) for the whole: ``MACs not counted (cumsum)``."""
+    if not layer.unknown_ops:
+        return f"{number} MACs"
+    ops = ", ".join(op.removeprefix("aten.") for op in layer.unknown_ops)
+    if layer.macs == 0:
+        return f"MACs not counted ({ops})"
+    return f"{number} MACs + {ops} not counted"
 
 
 def _axes(values: list[int | float]) -> list[str]:
@@ -77,7 +89,7 @@ def tooltip(layer: Layer) -> str:
         title(layer),
         f"output {shape_text(layer.output_shape)}",
         f"{units.count(layer.params)} params",
-        f"{units.count(layer.macs)} MACs",
+        macs_text(layer, units.count(layer.macs)),
         f"{units.size(layer.activation_bytes)} output",
     ]
     if layer.receptive_field:
