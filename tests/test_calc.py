@@ -3,9 +3,13 @@ summary of the same one-layer network and to PyTorch's own output on a real CPU 
 
 from __future__ import annotations
 
+import math
+import re
+from fractions import Fraction
+
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
@@ -155,6 +159,47 @@ def test_calc_pool_is_pytorchs(hw, k, s, data, ceil, average):
             assert min(out.shape) > 0
         return
     _check(explanation, module, (3, *hw))
+
+
+CEIL_STEP = re.compile(
+    r"= (?P<exact>[\d.…]+) → ceil (?P<ceil>\d+)(?: → (?P<dropped>\d+) \(last window dropped\))?$"
+)
+
+
+@settings(max_examples=80, deadline=None)
+@example(size=5, k=2, s=2, data=None)  # 3.5 → ceil 4 → 3: the 4th window starts at 6 = W + P
+@given(size=st.integers(1, 40), k=st.integers(1, 7), s=st.integers(1, 4), data=st.data())
+def test_ceil_mode_shows_the_ceiling_then_pytorchs_drop(size, k, s, data):
+    """With ceil_mode, the worked step is the true ceiling of (W − F + 2P)/S + 1, and where
+    PyTorch drops a last window that would start in the right padding, the drop is a step of
+    its own with its reason: the final size is MaxPool2d(ceil_mode=True)'s, in calc and in the
+    formula summary and explain print."""
+    p = 1 if data is None else data.draw(st.integers(0, k // 2))
+    try:
+        expected = nn.MaxPool2d(k, s, p, ceil_mode=True)(torch.zeros(1, 1, size, size)).shape[-1]
+    except RuntimeError:
+        expected = 0
+    assume(expected > 0)
+    exact = Fraction(size - k + 2 * p, s) + 1
+    layer = calc.pool(str(size), str(k), str(s), str(p), ceil=True).layers[0]
+    step = layer.step("Output shape?")
+    assert step.line.endswith(f" → [?, {expected}, {expected}, 1]")
+    texts = [step.line.removesuffix(f" → [?, {expected}, {expected}, 1]")]
+    texts.append(analyze(nn.MaxPool2d(k, s, p, ceil_mode=True), (1, size, size)).layers[0].formula_text)
+    for text in texts:
+        if exact.denominator == 1:
+            assert text.endswith(f" = {expected}") and int(exact) == expected
+            continue
+        found = CEIL_STEP.search(text)
+        assert found, text
+        assert int(found["ceil"]) == math.ceil(exact)
+        if math.ceil(exact) == expected:
+            assert found["dropped"] is None
+        else:
+            assert int(found["dropped"]) == expected == math.ceil(exact) - 1
+    if expected != math.ceil(exact):
+        start = (math.ceil(exact) - 1) * s
+        assert any(f"would start at ({math.ceil(exact)} − 1)·{s} = {start}" in n for n in step.notes)
 
 
 @settings(max_examples=40, deadline=None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from math import prod
+from math import ceil, floor, prod
 
 from cnnarch.analysis.layers import Row
 from cnnarch.analysis.receptive_field import AxisRF, ReceptiveFields
@@ -29,7 +29,7 @@ from cnnarch.explain.notation import (
 from cnnarch.ops import BY_PACKET, Window, category, mac_terms, macs, merge_wording, param_terms, window
 from cnnarch.ops import title as op_title
 from cnnarch.ops.matmul import MATRIX_PRODUCT
-from cnnarch.ops.window import format_fraction
+from cnnarch.ops.window import format_fraction, rounded_text
 from cnnarch.report import Layer
 from cnnarch.trace.records import OpRecord, TensorInfo, TensorRef, Trace
 
@@ -122,9 +122,7 @@ def _is_global_pool(view: LayerView) -> bool:
 
 # -- output shape ------------------------------------------------------------------------------
 def _rounded(exact: float | int, result: int, rounding: str | None) -> str:
-    if rounding is None:
-        return str(result)
-    return f"{format_fraction(Fraction(exact))} → {rounding} {result}"
+    return rounded_text(Fraction(exact), result, rounding)
 
 
 LAYOUT = {3: "NCL", 4: "NCHW", 5: "NCDHW"}
@@ -263,10 +261,13 @@ def _window_shape(view: LayerView, lecture: str, shape_note: str) -> list[Step]:
     for f in layer.formula[-1:] if same else layer.formula:
         axis = "" if same else f"{f.axis}: "
         if f.rounding is not None:
-            how = "ceil_mode=True takes the ceiling" if f.rounding == "ceil" else "PyTorch takes the floor"
-            notes.append(
-                f"{axis}{format_fraction(Fraction(f.exact))} is not a whole number: {how}, {f.result}"
+            exact = Fraction(f.exact)
+            how, rounded = (
+                ("ceil_mode=True takes the ceiling", ceil(exact))
+                if f.rounding == "ceil"
+                else ("PyTorch takes the floor", floor(exact))
             )
+            notes.append(f"{axis}{format_fraction(exact)} is not a whole number: {how}, {rounded}")
         if f.note:
             notes.append(f"{axis}{f.note}")
     notes.extend(layer.notes)

@@ -73,9 +73,18 @@ class AxisFormula:
 
     def text(self) -> str:
         """``(227 − 11 + 2·0)/4 + 1 = 55``, or ``... = 54.25 → floor 54`` when inexact."""
-        if self.rounding is None:
-            return f"{self.substituted} = {self.result}"
-        return f"{self.substituted} = {format_fraction(self.exact)} → {self.rounding} {self.result}"
+        return f"{self.substituted} = {rounded_text(self.exact, self.result, self.rounding)}"
+
+
+def rounded_text(exact: Fraction | float, result: int, rounding: str | None) -> str:
+    """``55``, ``54.25 → floor 54``, ``3.5 → ceil 4``, or ``3.5 → ceil 4 → 3 (last window
+    dropped)`` where ceil_mode's last window would start in the right padding."""
+    if rounding is None:
+        return str(result)
+    value = Fraction(exact)
+    rounded = math.ceil(value) if rounding == "ceil" else math.floor(value)
+    text = f"{format_fraction(value)} → {rounding} {rounded}"
+    return text if rounded == result else f"{text} → {result} (last window dropped)"
 
 
 def format_fraction(value: Fraction) -> str:
@@ -114,8 +123,11 @@ def output_size(w: Window, size: int, axis: int, axis_name: str = "W") -> AxisFo
         result = math.ceil(exact)
         # PyTorch drops a last window that would start inside the right padding.
         if (result - 1) * s >= size + p:
+            note = (
+                f"window {result} would start at ({result} − 1)·{s} = {(result - 1) * s} "
+                f"≥ {x} + P = {size + p}, inside the right padding: PyTorch drops it, {result - 1}"
+            )
             result -= 1
-            note = "last window would start in the padding, so it is dropped"
     else:
         result = math.floor(exact)
     rounding: Literal["floor", "ceil"] | None = None
