@@ -110,6 +110,28 @@ def test_fits_gives_the_largest_batch_that_fits():
         calc.memory("64x224x224", fits="8 gigs")
 
 
+@pytest.mark.parametrize("params", [3_000_000_000, 2 * 1024**3])
+def test_fits_says_when_the_weights_alone_exceed_the_budget(params):
+    """Weights of 12 GB (or exactly 8 GiB) in fp32 leave no room in 8 GiB: the answer says so
+    instead of a largest batch of ⌊negative⌋ printed as 0."""
+    weights = torch.empty(params, dtype=torch.float32, device="meta")
+    assert weights.numel() * weights.element_size() >= 8 * 1024**3
+    step = calc.memory("64x224x224", params=params, fits="8GiB").verdict[-1]
+    assert step.value is False
+    assert step.result == "no: the weights alone exceed the budget, no batch fits"
+    assert "largest batch" not in step.working and step.working.endswith("no batch fits")
+    code, out, err = run("calc", "memory", "64x224x224", "--params", str(params), "--fits", "8GiB")
+    assert code == 0, err
+    assert "no batch fits" in out and "= 0" not in out
+
+
+def test_fits_says_when_not_even_one_sample_fits():
+    x = torch.empty(1, 64, 224, 224, dtype=torch.float32, device="meta")
+    assert x.numel() * x.element_size() > 1024**2
+    step = calc.memory("64x224x224", fits="1MiB").verdict[-1]
+    assert step.value is False and step.result == "no: not even a batch of 1 fits"
+
+
 @settings(max_examples=12, deadline=None)
 @given(g=st.sampled_from([2, 3, 4, 8]), per=st.sampled_from([4, 8, 16]), k=st.sampled_from([1, 3]))
 def test_grouped_convolution_and_shuffle_are_pytorchs(g, per, k):

@@ -616,17 +616,30 @@ def _fits_step(limit_text: str, activations: int, batch: int, weights: int) -> S
     need = activations + weights
     verdict = "yes" if need <= limit else "no"
     per_sample = activations // batch
-    largest = (limit - weights) // per_sample if per_sample and limit > weights else 0
     parts = f"{count(activations)} + {count(weights)}" if weights else count(activations)
+    compared = (
+        f"{parts} = {count(need)} bytes {'≤' if need <= limit else '>'} {amount}{power[unit]} = "
+        f"{count(limit)} bytes: {verdict}"
+    )
+    if weights >= limit:  # no batch fits: a floor of a negative number is not a batch size
+        answer = "no: the weights alone exceed the budget, no batch fits"
+        relation = "exceed" if weights > limit else "fill"
+        working = f"{compared}; the weights alone, {count(weights)} bytes, {relation} it: no batch fits"
+    else:
+        largest = (limit - weights) // per_sample
+        answer = f"{verdict}: largest batch {count(largest)}"
+        working = (
+            f"{compared}; largest batch = ⌊({count(limit)} − {count(weights)})/"
+            f"{count(per_sample)}⌋ = {count(largest)}"
+        )
+        if largest == 0:
+            answer = "no: not even a batch of 1 fits"
+            working += ": not even a batch of 1 fits"
     return Step(
         f"Fits in {amount} {unit_name}?",
-        f"{verdict}: largest batch {count(largest)}",
+        answer,
         value=need <= limit,
-        working=(
-            f"{parts} = {count(need)} bytes {'≤' if need <= limit else '>'} {amount}{power[unit]} = "
-            f"{count(limit)} bytes: {verdict}; largest batch = ⌊({count(limit)} − {count(weights)})/"
-            f"{count(per_sample)}⌋ = {count(largest)}"
-        ),
+        working=working,
         notes=[
             "this feature map and the parameters only: a network holds more at its peak (summary --memory)"
         ],
