@@ -166,3 +166,11 @@ def test_bad_topic_is_a_clear_error():
     code, out, err = run("quiz", "--topic", "convs")
     assert code == 2 and out == ""
     assert "--topic 'convs' is not a topic" in err
+
+
+@pytest.mark.parametrize("topics", [",", "", " , "])
+def test_a_topic_list_naming_no_topic_is_a_clear_error(topics):
+    """``--topic ,`` names no topic: one line and exit 2, not a sheet on every topic."""
+    code, out, err = run("quiz", "--topic", topics, "--questions", "1", "--seed", "1")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "--topic names no topic" in err

@@ -56,7 +56,7 @@ def quiz(
     """
     from cnnarch.quiz import make_quiz
 
-    topics = [t.strip().lower() for t in topic.split(",") if t.strip()] if topic else None
+    topics = None if topic is None else [t.strip().lower() for t in topic.split(",") if t.strip()]
     chosen_seed = seed if seed is not None else random.SystemRandom().randrange(10_000)
     sheet = make_quiz(topics, n, chosen_seed)
     if interactive:

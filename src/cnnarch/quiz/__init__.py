@@ -21,8 +21,11 @@ DEFAULT_TOPICS = tuple(t for t in TOPICS if t != "models")
 
 
 def make_quiz(topics: list[str] | None = None, n: int = 10, seed: int = 0) -> Quiz:
-    """``n`` questions cycling through ``topics`` (all but ``models`` by default)."""
-    chosen = list(topics or DEFAULT_TOPICS)
+    """``n`` questions cycling through ``topics`` (all but ``models`` by default); an empty
+    list (``--topic ,``) names no topic, which is a mistake, not a request for the default."""
+    if topics is not None and not topics:
+        raise CnnarchError("--topic names no topic", f"use one or more of: {', '.join(TOPICS)}")
+    chosen = list(DEFAULT_TOPICS if topics is None else topics)
     unknown = [t for t in chosen if t not in TOPICS]
     if unknown:
         raise CnnarchError(f"--topic {unknown[0]!r} is not a topic", f"use one of: {', '.join(TOPICS)}")
