@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnnarch.cache import codec, key, store
+from cnnarch.errors import CnnarchError
 from cnnarch.report import Formula
 
 
@@ -223,6 +224,31 @@ def test_the_size_bound_keeps_the_most_recently_used(root, monkeypatch):
         store.save({"i": i}, payload)
     assert store.info().entries == 3 and store.info().bytes <= store.max_bytes()
     assert [store.load({"i": i}) is not None for i in range(5)] == [True, False, False, True, True]
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "nan", "inf", "12MB"])
+def test_a_bad_size_bound_is_one_clear_error(root, monkeypatch, value):
+    """CNNARCH_CACHE_MAX_MB that is not a size in MiB (or is negative) is the user's mistake:
+    one line naming the variable with a valid example, exit 2, before any work and nothing
+    cached; it was silently read as 256 MiB (a negative value as a bound of nothing)."""
+    from tests.conftest import run
+
+    monkeypatch.setenv("CNNARCH_CACHE_MAX_MB", value)
+    code, out, err = run("summary", "lenet5")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert f"CNNARCH_CACHE_MAX_MB={value!r}" in err and "CNNARCH_CACHE_MAX_MB=512" in err
+    assert list(root.iterdir()) == []
+    with pytest.raises(CnnarchError, match="not a size in MiB"):
+        store.max_bytes()
+
+
+@pytest.mark.parametrize(
+    "value, expected", [("", 256 * 2**20), ("0", 0), ("1.5", 3 * 2**19), (" 512 ", 2**29)]
+)
+def test_good_size_bounds(root, monkeypatch, value, expected):
+    monkeypatch.setenv("CNNARCH_CACHE_MAX_MB", value)
+    assert store.max_bytes() == expected
 
 
 def test_clear_removes_every_entry(root):

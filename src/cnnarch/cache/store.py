@@ -49,11 +49,23 @@ def enabled() -> bool:
 
 
 def max_bytes() -> int:
+    """``$CNNARCH_CACHE_MAX_MB`` in bytes (256 MiB when unset); a value that is not a size in
+    MiB is the user's mistake, not a reason to guess."""
     value = os.environ.get(MAX_BYTES_VARIABLE, "").strip()
-    try:
-        return int(float(value) * 1024 * 1024) if value else DEFAULT_MAX_BYTES
-    except ValueError:
+    if not value:
         return DEFAULT_MAX_BYTES
+    try:
+        megabytes = float(value)
+    except ValueError:
+        megabytes = -1.0
+    if not 0 <= megabytes < float("inf"):  # also refuses nan
+        from cnnarch.errors import CnnarchError
+
+        raise CnnarchError(
+            f"{MAX_BYTES_VARIABLE}={value!r} is not a size in MiB",
+            f"give a number at least 0, e.g. {MAX_BYTES_VARIABLE}=512",
+        )
+    return int(megabytes * 1024 * 1024)
 
 
 def canonical(key: dict[str, Any]) -> str:
@@ -206,6 +218,7 @@ def cached(key: dict[str, Any] | None, compute: Callable[[], Any], *, use: bool 
     ``--no-cache`` leaves the cache as it was)."""
     if key is None or not use or not enabled():
         return compute()
+    max_bytes()  # a bad size bound fails before the work, not after it
     found = load(key)
     if found is not None:
         return found
