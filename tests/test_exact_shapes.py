@@ -106,3 +106,38 @@ def test_the_table_title_names_every_input(model):
     assert code == 0, err
     title = out.splitlines()[0].strip()
     assert title.endswith("— input [20, 10] + [10, 100]"), title
+
+
+def test_memory_of_exact_shapes_claims_no_batch(model):
+    """With exact shapes no batch axis is added, so the memory section names no batch: it said
+    "batch 20" for --input =20x10 (the first operand's rows). Its activation bytes are still
+    those of the tensors PyTorch makes at those shapes."""
+    a, b = (20, 10), (10, 100)
+    args = ("summary", model, "--input", _spell(a), "--input", _spell(b), "--memory", "--no-cache")
+    code, out, err = run(*args, "-f", "json")
+    assert code == 0, err
+    memory = json.loads(out)["memory"]
+    assert memory["batch"] is None
+    product = torch.randn(a) @ torch.randn(b)
+    assert memory["activation_sum_bytes"] == product.numel() * product.element_size()
+    code, out, err = run(*args)
+    assert code == 0, err
+    assert "Memory, exact input shapes" in out and "batch 20" not in out
+
+
+def test_report_of_exact_shapes_claims_no_batch(model, tmp_path):
+    page = tmp_path / "page.html"
+    code, _, err = run("report", model, "--input", "=20x10", "--input", "=10x100", "-o", str(page),
+                       "--no-diagram", "--optimizer", "sgd")  # fmt: skip
+    assert code == 0, err
+    html = page.read_text()
+    assert "exact input shapes" in html and "batch 20" not in html
+
+
+def test_memory_batch_is_the_batch_asked_for():
+    from cnnarch import analyze
+
+    report = analyze(torch.nn.Linear(10, 3), (10,), batch=4, memory=True)
+    x = torch.randn(4, 10)
+    assert report.memory.batch == 4 == x.shape[0] == report.input_shape[0]
+    assert report.memory.activation_sum_bytes == torch.nn.Linear(10, 3)(x).nbytes

@@ -279,7 +279,7 @@ def analysis_of(
         training = None
         if optimizer is not None:
             training = trace_source(source, input_size, batch, dtype, training=True)
-        report.memory = build_memory(report, training, optimizer or "adam")
+        report.memory = build_memory(report, training, optimizer or "adam", batch=batch)
     if freeze is not None:
         report.notes.append(freeze_note(report, freeze, optimizer or "sgd"))
     return Analysis(source, trace, rows, op_row, rfs, report, depth)

@@ -127,7 +127,8 @@ class Totals:
 class Memory:
     """What a forward pass and a training step need (``summary --memory``)."""
 
-    batch: int
+    batch: int | None
+    """None where the inputs were exact shapes (``--input =20x10``): no batch axis was added."""
     dtype: str
     param_bytes: int
     buffer_bytes: int

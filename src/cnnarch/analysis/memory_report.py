@@ -9,10 +9,14 @@ from cnnarch.report import Memory, Report
 from cnnarch.trace.records import Trace
 
 
-def build_memory(report: Report, training: Trace | None = None, optimizer: str = "adam") -> Memory:
+def build_memory(
+    report: Report, training: Trace | None = None, optimizer: str = "adam", *, batch: int | None = 1
+) -> Memory:
+    """``batch`` is the batch the trace added (None: exact input shapes, no batch axis added, so
+    the first axis of an input is not a batch: a matrix's rows, say)."""
     t = report.totals
     memory = Memory(
-        batch=report.input_shape[0] if report.input_shape else 1,
+        batch=batch,
         dtype=report.dtype,
         param_bytes=t.param_bytes,
         buffer_bytes=t.buffer_bytes,

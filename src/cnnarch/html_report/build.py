@@ -62,7 +62,7 @@ def model_page(
         except CnnarchError as problem:  # e.g. batch norm on a 1x1 map needs a batch above 1
             memory_note = f"The training step was not analysed: {problem}."
         else:
-            report.memory = build_memory(report, training, optimizer)
+            report.memory = build_memory(report, training, optimizer, batch=batch)
     key = key or slug(report.model)
     svg = None
     if diagram:

@@ -76,7 +76,8 @@ WORKSPACES = "Kernel workspaces (cuDNN, oneDNN weight reorders) come on top and 
 
 def blocks(memory: Memory) -> list[Block]:
     """The memory table and its note, for a ``Document``."""
-    title = f"Memory, batch {memory.batch}, {memory.dtype}"
+    batch = "exact input shapes" if memory.batch is None else f"batch {memory.batch}"
+    title = f"Memory, {batch}, {memory.dtype}"
     figures = ColumnTable(
         COLUMNS, rows(memory), title=title, heading=f"#### {title}",
         row_style=lambda r: "bold" if "total" in r[0] else None,
