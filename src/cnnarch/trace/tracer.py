@@ -34,6 +34,7 @@ from cnnarch.trace.records import (
     TensorRef,
     Trace,
 )
+from cnnarch.trace.replay import install_replayers
 
 OpCheck = Callable[[OpRecord, "TraceBuilder"], None]
 """Called before an operation runs; may raise to stop the trace with a clear message."""
@@ -569,6 +570,7 @@ def trace_module(
     device: torch.device | str | None = None,
     functions: Container[str] | None = None,
     modules: list[tuple[str, torch.nn.Module]] | None = None,
+    replay: bool = True,
 ) -> Trace:
     """Run ``model(*inputs)`` once in eval mode and return the record of what ran.
 
@@ -581,7 +583,8 @@ def trace_module(
     ``device`` is the device of tensors the model creates without naming one (``meta``).
     ``functions`` limits the recorded function calls to those names (the ones some analysis
     reads; each recorded call costs a few microseconds). ``modules`` is
-    ``named_modules(model)`` where the caller has it already.
+    ``named_modules(model)`` where the caller has it already. ``replay=False`` runs every layer
+    call through dispatch (see ``cnnarch.trace.replay``; the records are the same).
     """
     builder = TraceBuilder(model, name, modules)
     for t in inputs:
@@ -590,6 +593,8 @@ def trace_module(
         model.train(train)
     hooks = torch.nn.modules.module
     with ExitStack() as stack:
+        if replay and not grad and all(t.device.type == "meta" for t in inputs):
+            stack.callback(install_replayers(builder, functions))
         stack.enter_context(torch.set_grad_enabled(grad))
         handles = [
             hooks.register_module_forward_pre_hook(builder.enter),

@@ -1,0 +1,432 @@
+"""Replay of a standard layer called again with the same configuration and input shapes.
+
+Most of a trace's time is PyTorch's dispatch to Python: each operation of each layer passes
+through ``F.conv2d``'s Python wrapper, a torch-function mode and a dispatch mode. Yet a network
+repeats itself: ResNet-50 calls its 53 convolutions, 53 batch norms and 49 ReLUs with far fewer
+distinct (configuration, input shape) pairs. The first call of each pair is traced as usual and
+what it recorded is kept as a *template* (plain data: shapes, op names, arguments with each
+tensor named by its role: the call's i-th input, the layer's parameter ``weight``, the k-th
+tensor made inside the call). A later call with the same key copies the template's records,
+renumbered, and returns meta tensors of the recorded shapes and strides without running the
+layer. The records are the ones dispatch would have made (a test compares every catalogue
+model's trace with and without replay, record for record).
+
+What replays (the generality this costs nothing else): a leaf module whose class is defined
+in ``torch.nn.modules`` itself (a subclass may override ``forward``), not lazy, not recurrent,
+without hooks of its own, whose attributes are plain values (numbers, strings, tuples),
+called with tensors only, while no gradient is recorded. Anything else runs as usual. The
+templates live for the process (like the op-schema table): keys hold everything the records
+depend on, so a second trace of the same network replays from its first layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from cnnarch.trace.records import FunctionCall, OpRecord, TensorInfo, TensorRef
+from cnnarch.trace.torch_private import no_python_modes
+
+if TYPE_CHECKING:
+    from cnnarch.trace.tracer import TraceBuilder
+
+_PLAIN = frozenset({int, float, bool, str, type(None)})
+_EXCLUDED_BASES: tuple[type, ...] = (torch.nn.modules.rnn.RNNBase, torch.nn.modules.lazy.LazyModuleMixin)
+
+
+@dataclass(frozen=True, slots=True)
+class _ClassLayout:
+    """Which entries of a module class's ``__dict__`` are its settings and which its registries."""
+
+    keys: frozenset[str]
+    replaying: frozenset[str]
+    """``keys`` with the ``forward`` a ``Replayer`` adds."""
+    settings: tuple[str, ...]
+    hooks: tuple[str, ...]
+    """The forward-hook registries, which must be empty."""
+
+
+_LAYOUTS: dict[type, _ClassLayout | None] = {}
+
+
+def _layout(module: torch.nn.Module) -> _ClassLayout | None:
+    kind = type(module)
+    if not kind.__module__.startswith("torch.nn.modules.") or isinstance(module, _EXCLUDED_BASES):
+        return None
+    settings, hooks = [], []
+    for name, value in module.__dict__.items():
+        if isinstance(value, dict | set):
+            if "forward" in name:
+                hooks.append(name)
+        elif name != "forward":
+            settings.append(name)
+    keys = frozenset(module.__dict__) - {"forward"}
+    return _ClassLayout(keys, keys | {"forward"}, tuple(settings), tuple(hooks))
+
+
+def _layout_of(module: torch.nn.Module) -> _ClassLayout | None:
+    kind = type(module)
+    layout = _LAYOUTS.get(kind, False)
+    if layout is False:
+        layout = _LAYOUTS[kind] = _layout(module)
+    return layout
+
+
+@dataclass(frozen=True, slots=True)
+class _Ref:
+    """A tensor argument of a template's op: the index of its slot."""
+
+    slot: int
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """What one call recorded, each tensor named by a *slot*: ``0 .. arguments-1`` the call's
+    inputs, then the layer's parameters and buffers named in ``params``, then the tensors made
+    inside the call, in order."""
+
+    arguments: int
+    params: tuple[tuple[bool, str], ...]
+    """(is a buffer, name) of each parameter slot."""
+    tensors: tuple[tuple[Any, ...], ...]
+    """Per new tensor: shape, dtype, itemsize, kind, storage (a slot ``>= 0`` shares that
+    tensor's storage, ``-g-1`` is the call's g-th new storage), producer (op offset)."""
+    ops: tuple[tuple[Any, ...], ...]
+    r"""Per op: target, packet, arguments without tensors, ((name, slot), ...) of one-tensor
+    arguments, other arguments holding tensors (with ``_Ref`` inside), input slots, output
+    offsets, aliasing, function offset or None."""
+    functions: tuple[tuple[Any, ...], ...]
+    """Per function call: name, input slots, output slots, first and end op offsets."""
+    outputs: tuple[tuple[int, tuple[int, ...] | None], ...]
+    """Each output: its slot and, for a tensor made inside the call, its strides."""
+    output_is_tuple: bool
+    bindings: tuple[tuple[int, int], ...]
+    """After the call, (input or parameter slot, the slot it now stands for): in-place ops."""
+
+
+_PLAIN_VALUE, _SINGLE, _NESTED = "plain", "single", "nested"
+
+_TEMPLATES: dict[tuple[Any, ...], Template | None] = {}
+"""Key → template, or None where the call cannot be replayed (it is traced as usual)."""
+
+
+def static_signature(module: torch.nn.Module) -> tuple[Any, ...] | None:
+    """Everything about ``module`` its records can depend on (class, settings, training flag,
+    parameter and buffer shapes), or None where it must not replay."""
+    layout = _layout_of(module)
+    if layout is None:
+        return None
+    attributes = module.__dict__
+    keys = attributes.keys()
+    if keys == layout.replaying:
+        if type(attributes["forward"]) is not Replayer:
+            return None  # a forward of this one object's own
+    elif keys != layout.keys:
+        return None  # a setting added to this one object: not keyed
+    if module._modules:
+        return None
+    for hooks in layout.hooks:
+        if attributes[hooks]:
+            return None
+    values: list[Any] = [type(module)]
+    for name in layout.settings:
+        value = attributes[name]
+        kind = type(value)
+        if kind is tuple or kind is list:
+            if not all(type(v) in _PLAIN for v in value):
+                return None
+            value = (kind, *value)
+        elif kind not in _PLAIN:
+            return None  # a tensor, a function, an object: its effect cannot be keyed
+        values.append(value)
+    for table in (module._parameters, module._buffers):
+        for key, tensor in table.items():
+            if tensor is None:
+                values.append((key, None))
+            elif type(tensor) is torch.nn.Parameter or type(tensor) is torch.Tensor:
+                values.append((key, tuple(tensor.shape), tensor.dtype, tensor.requires_grad))
+            else:
+                return None
+    return tuple(values)
+
+
+class Replayer:
+    """A module's ``forward`` during one trace: replays a known call, records a new one."""
+
+    __slots__ = ("builder", "context", "forward", "module")
+
+    def __init__(self, builder: TraceBuilder, module: torch.nn.Module, context: int) -> None:
+        self.builder = builder
+        self.module = module
+        self.forward: Callable[..., Any] = type(module).forward.__get__(module)
+        self.context = context
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs or self.builder.function is not None:
+            return self.forward(*args, **kwargs)
+        with no_python_modes():
+            key = self._key(args)
+            template = _TEMPLATES.get(key, False) if key is not None else None
+            if template:
+                return _replay(template, self.builder, self.module, args)
+        if template is None:
+            return self.forward(*args)
+        return self._record(key, args)  # type: ignore[arg-type]
+
+    def _key(self, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """Everything the call's records depend on; read at each call, as a layer's settings
+        may change between two calls (the model's own forward may set them)."""
+        signature = static_signature(self.module)
+        if signature is None:
+            return None
+        parts: list[Any] = [signature, self.context]
+        for i, a in enumerate(args):
+            if type(a) is not torch.Tensor or not a.is_meta:
+                return None
+            same = next((j for j in range(i) if args[j] is a), None) if i else None
+            parts.append((a.shape, a.stride(), a.dtype, a.requires_grad, same))
+        return tuple(parts)
+
+    def _record(self, key: tuple[Any, ...], args: tuple[Any, ...]) -> Any:
+        builder = self.builder
+        start = (len(builder.tensors), len(builder.ops), len(builder.functions), len(builder.calls))
+        entry = [builder._ids.get(id(a)) for a in args]
+        out = self.forward(*args)
+        with no_python_modes():
+            _TEMPLATES[key] = _template(builder, self.module, args, entry, start, out)
+        return out
+
+
+class _NotReplayable(Exception):
+    pass
+
+
+def _tensor_attributes(module: torch.nn.Module) -> list[tuple[bool, str, torch.Tensor]]:
+    found = [(False, k, v) for k, v in module._parameters.items() if v is not None]
+    return found + [(True, k, v) for k, v in module._buffers.items() if v is not None]
+
+
+def _template(
+    builder: TraceBuilder,
+    module: torch.nn.Module,
+    args: tuple[Any, ...],
+    entry: list[int | None],
+    start: tuple[int, int, int, int],
+    out: Any,
+) -> Template | None:
+    """The template of the call just traced, or None where it cannot be replayed."""
+    first_tensor, first_op, first_function, first_call = start
+    if None in entry or len(builder.calls) != first_call:
+        return None  # an input the trace had not seen, or a module called inside the layer
+    known: dict[int, int] = {}  # tensor id before the call -> slot
+    for i, tid in enumerate(entry):
+        known.setdefault(tid, i)  # type: ignore[arg-type]
+    attributes = [(b, k, t, builder._ids.get(id(t))) for b, k, t in _tensor_attributes(module)]
+    params: list[tuple[bool, str]] = []
+    new_tensors = len(builder.tensors) - first_tensor
+    first_new = len(args) + sum(tid is not None for *_, tid in attributes)
+    for is_buffer, name, _, tid in attributes:
+        if tid is not None:
+            known.setdefault(tid, len(args) + len(params))
+            params.append((is_buffer, name))
+
+    def slot(tid: int) -> int:
+        if tid >= first_tensor:
+            return first_new + tid - first_tensor
+        found = known.get(tid)
+        if found is None:
+            raise _NotReplayable  # a tensor from outside the layer
+        return found
+
+    def slots(value: Any) -> Any:
+        if type(value) is TensorRef:
+            return _Ref(slot(value.id))
+        if type(value) in (list, tuple):
+            return type(value)(slots(v) for v in value)
+        return value
+
+    try:
+        storages: dict[int, int] = {builder.tensors[tid].storage: s for tid, s in reversed(known.items())}
+        groups = 0
+        tensors = []
+        for info in builder.tensors[first_tensor:]:
+            if info.kind != "activation" or info.producer is None or info.name is not None:
+                return None  # a constant met inside the call: its value is not keyed
+            storage = storages.get(info.storage)
+            if storage is None:
+                groups += 1
+                storage = storages[info.storage] = -groups
+            shape = (info.shape, info.dtype, info.itemsize, info.kind, storage, info.producer - first_op)
+            tensors.append((*shape, info.requires_grad))
+        ops = []
+        for op in builder.ops[first_op:]:
+            arguments = []
+            for name, value in op.args.items():
+                if type(value) is TensorRef:
+                    arguments.append((name, _SINGLE, slot(value.id)))
+                elif type(value) in (list, tuple) and any(_holds_tensor(v) for v in value):
+                    arguments.append((name, _NESTED, slots(value)))
+                else:
+                    arguments.append((name, _PLAIN_VALUE, value))
+            ops.append(
+                (
+                    op.target,
+                    op.packet,
+                    tuple(arguments),
+                    tuple(slot(t) for t in op.inputs),
+                    tuple(t - first_tensor for t in op.outputs),
+                    op.aliasing,
+                    None if op.function is None else op.function - first_function,
+                )
+            )
+        functions = tuple(
+            (
+                f.name,
+                tuple(slot(t) for t in f.inputs),
+                tuple(slot(t) for t in f.outputs),
+                f.first_op - first_op,
+                f.end_op - first_op,
+            )
+            for f in builder.functions[first_function:]
+        )
+        results = [out] if isinstance(out, torch.Tensor) else out
+        if type(results) not in (list, tuple) or not all(type(t) is torch.Tensor for t in results):
+            return None
+        outputs: list[tuple[int, tuple[int, ...] | None]] = []
+        for t in results:
+            arg = next((i for i, a in enumerate(args) if a is t), None)
+            if arg is not None:
+                outputs.append((arg, None))
+                continue
+            tid = builder._ids.get(id(t))
+            if tid is None or tid < first_tensor or t.storage_offset() != 0:
+                return None
+            outputs.append((slot(tid), tuple(t.stride())))
+        objects = [*args, *(t for *_, t, tid in attributes if tid is not None)]
+        bindings = tuple(
+            (i, slot(builder._ids[id(t)])) for i, t in enumerate(objects) if slot(builder._ids[id(t)]) != i
+        )
+    except _NotReplayable:
+        return None
+    assert new_tensors == len(tensors)
+    return Template(
+        len(args), tuple(params), tuple(tensors), tuple(ops), functions, tuple(outputs),
+        not isinstance(out, torch.Tensor), bindings,
+    )  # fmt: skip
+
+
+def _holds_tensor(value: Any) -> bool:
+    if type(value) is TensorRef:
+        return True
+    return type(value) in (list, tuple) and any(_holds_tensor(v) for v in value)
+
+
+def _replay(template: Template, builder: TraceBuilder, module: torch.nn.Module, args: tuple[Any, ...]) -> Any:
+    """Append the template's records to ``builder`` as if the call had run; its outputs."""
+    ids = builder._ids
+    refs = builder._refs
+    first_tensor, first_op, first_function = len(builder.tensors), len(builder.ops), len(builder.functions)
+    objects = list(args)
+    for is_buffer, name in template.params:
+        objects.append((module._buffers if is_buffer else module._parameters)[name])
+    tids = [ids[id(o)] for o in objects]
+    tids.extend(range(first_tensor, first_tensor + len(template.tensors)))
+
+    def ref(slot: int) -> TensorRef:
+        tid = tids[slot]
+        found = refs.get(tid)
+        if found is None:
+            found = refs[tid] = TensorRef(tid)
+        return found
+
+    def values(value: Any) -> Any:
+        if type(value) is _Ref:
+            return ref(value.slot)
+        if type(value) in (list, tuple):
+            return type(value)(values(v) for v in value)
+        return value
+
+    tensors = builder.tensors
+    groups: dict[int, int] = {}
+    for k, (shape, dtype, itemsize, kind, storage, producer, requires_grad) in enumerate(template.tensors):
+        if storage >= 0:
+            storage = tensors[tids[storage]].storage
+        else:
+            found = groups.get(storage)
+            if found is None:
+                builder._storages += 1
+                found = groups[storage] = builder._storages
+            storage = found
+        tensors.append(
+            TensorInfo(
+                first_tensor + k,
+                shape,
+                dtype,
+                itemsize,
+                kind,
+                storage,
+                first_op + producer,
+                None,
+                requires_grad,
+            )
+        )
+    call = builder.stack[-1] if builder.stack else None
+    for j, (target, packet, arguments, inputs, outputs, aliasing, function) in enumerate(template.ops):
+        named = {}
+        for name, how, value in arguments:
+            named[name] = value if how is _PLAIN_VALUE else ref(value) if how is _SINGLE else values(value)
+        builder.ops.append(
+            OpRecord(
+                first_op + j, target, packet, named, [tids[s] for s in inputs],
+                [first_tensor + k for k in outputs], call, aliasing,
+                None if function is None else first_function + function,
+            )
+        )  # fmt: skip
+    for j, (name, inputs, outputs, start, end) in enumerate(template.functions):
+        builder.functions.append(
+            FunctionCall(
+                first_function + j, name, call, [tids[s] for s in inputs], [tids[s] for s in outputs],
+                first_op + start, first_op + end,
+            )
+        )  # fmt: skip
+    results = []
+    for slot, stride in template.outputs:
+        if stride is None:
+            results.append(objects[slot])
+            continue
+        shape, dtype = template.tensors[slot - len(objects)][:2]
+        t = torch.empty_strided(shape, stride, dtype=_DTYPES[dtype], device="meta")
+        ids[id(t)] = tids[slot]
+        builder._alive.append(t)
+        results.append(t)
+    for slot, now in template.bindings:
+        ids[id(objects[slot])] = tids[now]
+    return tuple(results) if template.output_is_tuple else results[0]
+
+
+_DTYPES = {str(d).removeprefix("torch."): d for d in vars(torch).values() if isinstance(d, torch.dtype)}
+
+
+_CONTEXTS: dict[Any, int] = {}
+
+
+def install_replayers(builder: TraceBuilder, functions: Any) -> Callable[[], None]:
+    """Give each replayable module of the trace a ``Replayer`` as its ``forward``; returns the
+    function that takes them off again (the module is left as it was)."""
+    names = None if functions is None else frozenset(functions)
+    context = _CONTEXTS.setdefault(names, len(_CONTEXTS))
+    installed: list[torch.nn.Module] = []
+    with no_python_modes():
+        for module in builder.module_objects:
+            if not module._modules and "forward" not in module.__dict__ and _layout_of(module) is not None:
+                module.__dict__["forward"] = Replayer(builder, module, context)
+                installed.append(module)
+
+    def remove() -> None:
+        for module in installed:
+            module.__dict__.pop("forward", None)
+
+    return remove

@@ -1,0 +1,118 @@
+"""A replayed layer call (``cnnarch.trace.replay``) leaves exactly the records dispatch would have
+made: every catalogue model and every torchvision classification model is traced with replay
+off (the oracle: each operation through PyTorch's dispatch), on with no templates, and on again
+with every template warm, and the three traces must be equal record for record."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+import torch
+import torchvision
+from torch import nn
+
+from cnnarch import api
+from cnnarch.catalogue import names
+from cnnarch.trace import replay
+from cnnarch.trace.torch_private import no_python_modes
+from cnnarch.trace.tracer import trace_module
+
+
+def traces(source: api.Source, monkeypatch: pytest.MonkeyPatch, **options: object) -> list[object]:
+    found = []
+    for enabled, fresh in ((False, False), (True, True), (True, False)):
+        if fresh:
+            monkeypatch.setattr(replay, "_TEMPLATES", {})
+        monkeypatch.setattr(api, "trace_module", functools.partial(trace_module, replay=enabled))
+        found.append(api.trace_source(source, **options))  # type: ignore[arg-type]
+    return found
+
+
+def assert_same(model: str, found: list[object]) -> None:
+    oracle, cold, warm = found
+    assert cold == oracle, f"{model}: replay with fresh templates differs from dispatch"
+    assert warm == oracle, f"{model}: replay from warm templates differs from dispatch"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", names())
+def test_catalogue_traces_equal_with_and_without_replay(model: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert_same(model, traces(api.resolve(model), monkeypatch))
+
+
+CLASSIFIERS = sorted(torchvision.models.list_models(module=torchvision.models))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", CLASSIFIERS)
+def test_torchvision_traces_equal_with_and_without_replay(
+    model: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert_same(model, traces(api.resolve(f"torchvision:{model}"), monkeypatch))
+
+
+def test_training_mode_and_half_precision_replay_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    source = api.resolve("resnet18")
+    assert_same("resnet18 train", traces(source, monkeypatch, mode="train"))
+    assert_same("resnet18 fp16", traces(source, monkeypatch, dtype="fp16"))
+    assert_same("resnet18 batch 3", traces(source, monkeypatch, batch=3))
+
+
+class Shared(nn.Module):
+    """One ReLU object called on three shapes, an in-place ReLU, a view, two outputs, a layer
+    called twice on one tensor, and a layer whose setting changes between two calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.relu = nn.ReLU(inplace=True)
+        self.pool = nn.MaxPool2d(2, return_indices=True)
+        self.flat = nn.Flatten()
+        self.act = nn.LeakyReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.relu(self.conv(x))
+        z, _ = self.pool(y)
+        z = self.relu(z)
+        a = self.act(z)
+        self.act.negative_slope = 0.5
+        b = self.act(z)
+        self.act.negative_slope = 0.01
+        return self.flat(self.relu(a + b))
+
+
+def test_shared_and_in_place_layers_replay_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    source = api.resolve(Shared())
+    found = traces(source, monkeypatch, input_size=(3, 8, 8))
+    assert_same("Shared", found)
+    slopes = [op.args.get("negative_slope") for op in found[2].ops if op.packet == "aten.leaky_relu"]
+    assert slopes == [0.01, 0.5]  # the setting is part of the key: no template of the other call
+
+
+class Subclassed(nn.Conv2d):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x) * 2
+
+
+def test_only_torch_nn_leaf_classes_replay() -> None:
+    with no_python_modes():
+        assert replay.static_signature(nn.Conv2d(3, 8, 3).to("meta")) is not None
+        assert replay.static_signature(Subclassed(3, 8, 3)) is None  # its forward is its own
+        assert replay.static_signature(nn.Sequential(nn.ReLU())) is None  # not a leaf
+        assert replay.static_signature(nn.LazyLinear(4)) is None
+        assert replay.static_signature(nn.LSTM(4, 4)) is None
+        hooked = nn.ReLU()
+        hooked.register_forward_hook(lambda m, a, o: o * 2)
+        assert replay.static_signature(hooked) is None
+        odd = nn.ReLU()
+        odd.scale = torch.ones(1)  # a setting added to one object: not keyed
+        assert replay.static_signature(odd) is None
+
+
+def test_the_module_is_left_as_it_was() -> None:
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()).to("meta").eval()
+    before = [dict(vars(m)) for m in model.modules()]
+    trace_module(model, [torch.empty(1, 3, 8, 8, device="meta")], "m")
+    assert [dict(vars(m)) for m in model.modules()] == before
+    assert all("forward" not in vars(m) for m in model.modules())
