@@ -102,3 +102,33 @@ def test_summary_names_the_convention_in_its_count_column():
     assert sum(layer["ops_count"] for layer in data["layers"]) == data["totals"]["ops_count"]
     code, _, err = run("summary", MODEL, "--convention", "gflops")
     assert code == 2 and "unknown convention 'gflops'" in err
+
+
+def test_a_warm_run_does_not_pass_off_the_cached_timing_as_measured(tmp_path):
+    """Real processes on a fresh cache: the cold run traces and times cnnarch's counts; the warm
+    run reads them from the cache and says so (the time it shows is the cold run's, labelled),
+    with the same counts, and each tool's time is measured anew."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CNNARCH_CACHE_DIR": str(tmp_path), "NO_COLOR": "1", "COLUMNS": "200"}
+    env.pop("CNNARCH_NO_CACHE", None)
+
+    def flops(*extra: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "cnnarch", "flops", MODEL, "--vs", "torch", *extra],
+            env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    cold, warm = json.loads(flops("-f", "json")), json.loads(flops("-f", "json"))
+    assert cold["cnnarch_cached"] is False and warm["cnnarch_cached"] is True
+    assert warm["cnnarch_seconds"] == cold["cnnarch_seconds"]  # the cold run's, not a new measurement
+    assert warm["macs"] == cold["macs"] == analyze(MODEL).totals.macs
+    assert warm["tools"][0]["total"] == cold["tools"][0]["total"] == warm["tools"][0]["cnnarch"]
+    text = flops()
+    assert "came from the result cache: no trace ran in this run" in text
+    assert "cnnarch traced and counted" not in text
+    assert "cnnarch traced and counted" in flops("--no-cache")

@@ -59,10 +59,14 @@ class CounterTotals:
     """Work by kind of operation in natural units (``analysis/breakdown.py``)."""
     unknown_ops: dict[str, int]
     cnnarch_seconds: float
-    """Trace and count, from the model already built on the meta device."""
+    """Trace and count, from the model already built on the meta device, when cnnarch's counts
+    were computed (in an earlier run where they come from the result cache)."""
     tools: list[ToolCount]
     kinds: list[Kind] = field(default_factory=list)
     """Every kind of operation, in the order tables show them."""
+    cnnarch_cached: bool = False
+    """cnnarch's counts were read from the result cache in this run: no trace ran, and
+    ``cnnarch_seconds`` is the earlier run's time."""
 
 
 def parse_tools(text: str | Sequence[str]) -> list[str]:
@@ -105,7 +109,14 @@ def compare(
     if mode != "eval":  # left out in eval mode: the key a result was cached under before
         options["mode"] = mode
     key = result_key("CounterTotals", model, input_size=input_size, tools=tools, **options)
-    totals = cached(key, lambda: cnnarch_counts(source, input_size, tools, mode), use=use_cache)
+    computed = []
+
+    def compute() -> CounterTotals:
+        computed.append(True)
+        return cnnarch_counts(source, input_size, tools, mode)
+
+    totals = cached(key, compute, use=use_cache)
+    totals.cnnarch_cached = not computed
     shape = tuple(totals.input_shape)
     rows = {row.tool: row for row in totals.tools}
     real = _real_copy(model, source, shape[1:]).train(mode == "train")

@@ -95,10 +95,18 @@ def categories_table(comparison: CounterTotals) -> ColumnTable[Kind]:
 
 
 def document(comparison: CounterTotals) -> Document:
-    notes = [
-        f"cnnarch traced and counted under every rule set in {comparison.cnnarch_seconds:.2f} s "
-        "(like each tool's time above, a first call in this process: imports and set-up included)"
-    ]
+    if comparison.cnnarch_cached:
+        timing = (
+            "cnnarch's counts came from the result cache: no trace ran in this run (tracing and "
+            f"counting took {comparison.cnnarch_seconds:.2f} s when they were first computed; "
+            "--no-cache traces afresh)"
+        )
+    else:
+        timing = (
+            f"cnnarch traced and counted under every rule set in {comparison.cnnarch_seconds:.2f} s "
+            "(like each tool's time above, a first call in this process: imports and set-up included)"
+        )
+    notes = [timing]
     if comparison.unknown_ops:
         ops = ", ".join(f"{k} x{v}" for k, v in sorted(comparison.unknown_ops.items()))
         notes.append(f"Ops without a rule (not counted, not zero): {ops}")
