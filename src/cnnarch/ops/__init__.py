@@ -25,7 +25,8 @@ The record, ``OpFamily`` (``cnnarch.ops.record``)::
 ``op`` is a traced ``OpRecord`` and ``t`` the ``Trace`` (anything with ``tensor(ref)``).
 Lookups: ``family_of(op)``, ``BY_PACKET[packet]``, ``FAMILIES[name]``, ``category(op)``,
 ``window(op, t)``, ``macs(op, t)``, ``bias_elements(op, t)``, ``mac_terms(op, t)``,
-``check(op, t)``, ``title(op)``, ``merge_wording(packet)``; an op without a record is
+``title(op)``, ``merge_wording(packet)`` (a record's ``check`` runs in
+``analysis.checks.ShapeChecks``); an op without a record is
 *unknown*, and every analysis lists it by name instead of counting it as zero.
 
 The formulas on plain numbers, for answers without a trace (``cnnarch calc``):
@@ -69,7 +70,6 @@ from cnnarch.ops.record import (
     Term,
     bias_elements,
     category,
-    check,
     family_of,
     get,
     mac_terms,
@@ -97,7 +97,6 @@ __all__ = [
     "Window",
     "bias_elements",
     "category",
-    "check",
     "expand",
     "family_of",
     "get",

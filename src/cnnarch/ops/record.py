@@ -252,10 +252,3 @@ def merge_wording(packet: str) -> tuple[str | None, str | None]:
     if family is None:
         return None, None
     return _by_packet(family.titles, packet), _by_packet(family.symbols, packet)
-
-
-def check(op: OpRecord, tensors: Tensors) -> Mismatch | None:
-    family = BY_PACKET.get(op.packet)
-    if family is None or family.check is None:
-        return None
-    return family.check(op, tensors)

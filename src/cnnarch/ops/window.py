@@ -149,12 +149,6 @@ def output_length(w: Window, size: int, axis: int) -> int:
     return result - 1 if (result - 1) * s >= size + p else result
 
 
-def output_lengths(w: Window, sizes: tuple[int, ...]) -> tuple[int, ...]:
-    """The output size along every axis (the last ``w.spatial`` of ``sizes``)."""
-    sizes = tuple(sizes[-w.spatial :])
-    return tuple(output_length(w, n, i) for i, n in enumerate(sizes))
-
-
 def output_sizes(w: Window, sizes: tuple[int, ...]) -> list[AxisFormula]:
     names = axis_names(len(sizes))
     return [output_size(w, size, i, names[i]) for i, size in enumerate(sizes)]

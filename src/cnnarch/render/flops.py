@@ -7,10 +7,9 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
 from rich.text import Text
 
-from cnnarch.render import table, units
+from cnnarch.render import units
 from cnnarch.render.table import Column, ColumnTable, Document, Notes
 
 if TYPE_CHECKING:
@@ -131,7 +130,3 @@ def document(comparison: CounterTotals) -> Document:
         json=lambda: to_json(comparison),
         left_out_hint="--format json shows everything",
     )
-
-
-def print_comparison(comparison: CounterTotals, console: Console) -> None:
-    table.print_document(document(comparison), console)

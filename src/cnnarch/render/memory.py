@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
 from cnnarch.render import units
-from cnnarch.render.table import Block, Column, ColumnTable, Document, Notes, markdown_table, print_document
+from cnnarch.render.table import Block, Column, ColumnTable, Notes, markdown_table
 
 if TYPE_CHECKING:
     from cnnarch.report import Memory
@@ -83,10 +81,6 @@ def blocks(memory: Memory) -> list[Block]:
         row_style=lambda r: "bold" if "total" in r[0] else None,
     )  # fmt: skip
     return [figures, Notes([WORKSPACES], style="dim", outputs=frozenset({"table"}), wrap=True)]
-
-
-def print_memory(memory: Memory, console: Console) -> None:
-    print_document(Document(blocks(memory)), console)
 
 
 def markdown(memory: Memory) -> str:
