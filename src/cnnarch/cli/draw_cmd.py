@@ -96,12 +96,9 @@ def draw(
     if output is not None:
         check_writable(output)
     if chosen not in ("dot", "json"):
-        import shutil
+        from cnnarch.draw.engine import require_dot
 
-        from cnnarch.draw.engine import INSTALL, EngineMissing
-
-        if shutil.which("dot") is None:
-            raise EngineMissing(f"cannot draw {chosen}: Graphviz's 'dot' program is not installed", INSTALL)
+        require_dot(chosen)
     options = builder_options(num_classes, in_channels, kwargs) | mode_options(mode)
     shapes, per_batch = exact_inputs(input, 1)
     picture = diagram(model, shapes, depth=depth, batch=per_batch, **options)

@@ -93,20 +93,8 @@ def check_page_path(path: Path, diagram: bool = True, option: str = "-o") -> Non
     if path.suffix.lower() not in (".html", ".htm"):
         raise CnnarchError(f"{option} {str(path)!r}: a report is an HTML page", "end the name in .html")
     check_writable(path, option)
-    if diagram:
-        require_dot()
+    if diagram:  # Graphviz's program must be there before any work (or the diagram left out)
+        from cnnarch.draw.engine import INSTALL, require_dot
 
-
-def require_dot() -> None:
-    """Graphviz's program must be there before any work (or the diagram left out)."""
-    import shutil
-
-    from cnnarch.draw.engine import INSTALL, EngineMissing
-
-    if shutil.which("dot") is None:
-        raise EngineMissing(
-            "cannot draw the report's diagram: Graphviz's 'dot' program is not installed",
-            INSTALL.replace(
-                "--format dot prints the graph without it", "--no-diagram leaves the diagram out"
-            ),
-        )
+        fix = "--no-diagram leaves the diagram out"
+        require_dot("the report's diagram", INSTALL.replace("--format dot prints the graph without it", fix))

@@ -21,6 +21,15 @@ class EngineMissing(CnnarchError):
     """Graphviz's ``dot`` program is not on PATH."""
 
 
+def require_dot(what: str, fix: str = INSTALL) -> None:
+    """Graphviz's program must be on PATH before any work (a trace can take seconds), or
+    ``EngineMissing`` says how to install it (``fix``)."""
+    import shutil
+
+    if shutil.which("dot") is None:
+        raise EngineMissing(f"cannot draw {what}: Graphviz's 'dot' program is not installed", fix)
+
+
 def layout(source: str, fmt: str) -> bytes:
     """The picture, laid out by ``dot``: SVG, PNG or PDF bytes."""
     if fmt not in IMAGE_FORMATS:
