@@ -189,3 +189,47 @@ def test_a_model_with_two_inputs(tmp_path):
     assert code == 2 and "missing 1 required positional argument" in err and "its own --input" in err
     code, _, err = run("summary", f"{path}:ImageAndTokens", "--input", "3x32x32", "--input", "16:int65")
     assert code == 2 and "unknown input type 'int65'" in err
+
+
+ATTRIBUTE_FILE = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.offset = torch.ones(8, 1, 1)  # a plain tensor attribute, not a buffer
+
+    def forward(self, x):
+        return self.conv(x) + self.offset
+
+
+net = Net()  # an instance the file keeps: cnnarch must copy it
+"""
+
+
+def test_a_file_instance_and_the_same_object_are_copied_alike(tmp_path):
+    """A model instance from a file and the same object handed to the API are copied by one rule:
+    every tensor (parameters, buffers and plain tensor attributes) becomes a meta twin, so no
+    data is copied and the user's object keeps its own tensors; the counts are PyTorch's.
+    The file route kept a plain tensor attribute as a real CPU copy."""
+    from cnnarch.api import resolve
+    from tests.conftest import flop_counter_macs
+
+    path = tmp_path / "attr_net.py"
+    path.write_text(ATTRIBUTE_FILE)
+    from_file = resolve(f"{path}:net")
+    namespace: dict = {}
+    exec(compile(ATTRIBUTE_FILE, str(path), "exec"), namespace)
+    user = namespace["net"]
+    from_object = resolve(user)
+    for source in (from_file, from_object):
+        copied = source.module
+        tensors = [*copied.parameters(), *copied.buffers(), copied.offset]
+        assert all(t.device.type == "meta" for t in tensors)
+        assert copied.offset.shape == (8, 1, 1)
+    assert user.offset.device.type == "cpu" and bool((user.offset == 1).all())
+    macs = flop_counter_macs(user.conv, (1, 3, 16, 16))
+    assert analyze(f"{path}:net", (3, 16, 16)).totals.macs == analyze(user, (3, 16, 16)).totals.macs == macs

@@ -110,6 +110,26 @@ def to_meta(module: nn.Module) -> nn.Module:
     return module
 
 
+def tensor_memo(module: nn.Module, meta: bool) -> dict[int, Any]:
+    """``copy.deepcopy``'s memo for a copy of a user's module: with ``meta``, every parameter,
+    buffer and tensor attribute maps to its meta twin (no weight data read or copied; a shared
+    tensor stays shared); without, lazy tensors and pruning's computed weight (non-leaf), which
+    deepcopy refuses, get fresh twins and everything else is deep-copied as it is."""
+    memo: dict[int, Any] = {}
+    for owner in module.modules():
+        for table in (owner._parameters, owner._buffers, vars(owner)):
+            for value in table.values():
+                if not isinstance(value, torch.Tensor) or id(value) in memo:
+                    continue
+                if meta:
+                    memo[id(value)] = meta_twin(value)
+                elif isinstance(value, nn.parameter.UninitializedTensorMixin):
+                    memo[id(value)] = type(value)(value.requires_grad, value.device, value.dtype)  # type: ignore[call-arg]
+                elif not value.is_leaf:
+                    memo[id(value)] = value.detach().clone()
+    return memo
+
+
 def meta_twin(value: torch.Tensor) -> torch.Tensor:
     """The same tensor (parameter, buffer, lazy parameter) on the meta device, without its data."""
     if isinstance(value, nn.parameter.UninitializedTensorMixin):

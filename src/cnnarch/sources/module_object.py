@@ -10,36 +10,23 @@ TorchScript modules cannot live on the meta device: they are traced with a real 
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 import torch
 from torch import nn
 
 from cnnarch.errors import CnnarchError
 from cnnarch.sources.base import Source
-from cnnarch.sources.building import meta_twin
+from cnnarch.sources.building import tensor_memo
 
 
 def is_scripted(module: nn.Module) -> bool:
     return any(isinstance(m, torch.jit.ScriptModule) for m in module.modules())
 
 
-def _meta_memo(module: nn.Module) -> dict[int, Any]:
-    """id(tensor) -> its meta twin, for every parameter, buffer and tensor attribute."""
-    memo: dict[int, Any] = {}
-    for owner in module.modules():
-        tables = (owner._parameters, owner._buffers, vars(owner))
-        for table in tables:
-            for value in table.values():
-                if isinstance(value, torch.Tensor) and id(value) not in memo:
-                    memo[id(value)] = meta_twin(value)
-    return memo
-
-
 def meta_copy(module: nn.Module) -> nn.Module:
     """A copy of ``module`` on the meta device; no weight data is read or copied."""
     try:
-        return copy.deepcopy(module, _meta_memo(module))
+        return copy.deepcopy(module, tensor_memo(module, meta=True))
     except Exception as error:
         raise CnnarchError(
             f"cannot copy the {type(module).__name__} object: {type(error).__name__}: {error}",
@@ -49,13 +36,7 @@ def meta_copy(module: nn.Module) -> nn.Module:
 
 def _real_copy(module: nn.Module) -> nn.Module:
     """A CPU copy with real weights, for a forward pass that needs values."""
-    memo: dict[int, Any] = {}
-    for owner in module.modules():
-        for value in vars(owner).values():
-            if isinstance(value, torch.Tensor) and not value.is_leaf:  # pruning's computed weight
-                memo[id(value)] = value.detach().clone()
-    copied = copy.deepcopy(module, memo)
-    return copied.to("cpu")
+    return copy.deepcopy(module, tensor_memo(module, meta=False)).to("cpu")
 
 
 def masked_out(module: nn.Module) -> tuple[int, str] | None:

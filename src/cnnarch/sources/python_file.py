@@ -21,12 +21,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import torch
 from torch import nn
 
 from cnnarch.errors import CnnarchError
 from cnnarch.sources.base import Source
-from cnnarch.sources.building import build_on_meta, needs_values
+from cnnarch.sources.building import build_on_meta, needs_values, tensor_memo
 
 _PATTERN = re.compile(r"^(?P<path>.+\.py):(?P<name>[A-Za-z_][A-Za-z0-9_]*)$")
 
@@ -126,35 +125,11 @@ def _masks_on_meta(module: nn.Module) -> bool:
     )
 
 
-def _memo(module: nn.Module, meta: bool) -> dict[int, Any]:
-    """``copy.deepcopy``'s memo: lazy (uninitialised) tensors, which deepcopy refuses, get fresh
-    twins; with ``meta``, every other parameter and buffer gets an empty twin on the meta device,
-    so the copy shares no storage with the original and no weight data is copied."""
-    memo: dict[int, Any] = {}
-    for owner in module.modules():
-        for table in (owner._parameters, owner._buffers):
-            for value in table.values():
-                if value is None or id(value) in memo:
-                    continue
-                if isinstance(value, nn.parameter.UninitializedTensorMixin):
-                    kind = type(value)
-                    device = "meta" if meta else value.device
-                    memo[id(value)] = kind(value.requires_grad, device, value.dtype)  # type: ignore[call-arg]
-                elif meta:
-                    twin = torch.empty_like(value, device="meta")
-                    is_param = isinstance(value, nn.Parameter)
-                    memo[id(value)] = nn.Parameter(twin, value.requires_grad) if is_param else twin
-        for value in vars(owner).values():  # pruning's computed weight: deepcopy refuses a non-leaf
-            if isinstance(value, torch.Tensor) and not value.is_leaf and id(value) not in memo:
-                memo[id(value)] = torch.empty_like(value, device="meta") if meta else value.detach().clone()
-    return memo
-
-
 def copy_module(module: nn.Module, label: str, meta: bool = False) -> nn.Module:
     """A deep copy of a user's module (its tensors on the meta device with ``meta``): cnnarch
     never changes the user's own object."""
     try:
-        return copy.deepcopy(module, _memo(module, meta))
+        return copy.deepcopy(module, tensor_memo(module, meta))
     except Exception as error:
         raise CnnarchError(
             f"{label} cannot be copied ({type(error).__name__}: {error}); cnnarch never changes your object",
