@@ -134,4 +134,7 @@ _RANK = {category: i for i, category in enumerate(ORDER)}
 
 def in_order(counts: dict[str, int]) -> dict[str, int]:
     """Non-zero amounts in ``ORDER``."""
+    if len(counts) == 1:  # most rows: one category
+        for c, value in counts.items():
+            return {c: value} if value else {}
     return {c: counts[c] for c in sorted(counts, key=_RANK.__getitem__) if counts[c]}

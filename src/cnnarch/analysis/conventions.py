@@ -567,6 +567,30 @@ def evaluate(
     return evaluate_all(trace, (name,), rows, op_row)[get(name).name]
 
 
+_MERGED: dict[
+    tuple[str, ...], tuple[dict[str, list[tuple[int, Rule]]], dict[str, list[tuple[int, Rule]]]]
+] = {}
+
+
+def _merged_rules(
+    names: tuple[str, ...],
+) -> tuple[dict[str, list[tuple[int, Rule]]], dict[str, list[tuple[int, Rule]]]]:
+    """The op and function rules of several conventions by name, each with its convention's
+    position: built once per set of conventions."""
+    found = _MERGED.get(names)
+    if found is None:
+        op_rules: dict[str, list[tuple[int, Rule]]] = {}
+        function_rules: dict[str, list[tuple[int, Rule]]] = {}
+        for k, name in enumerate(names):
+            tables = _tables(get(name))
+            for packet, rules in tables.op.items():
+                op_rules.setdefault(packet, []).extend((k, rule) for rule in rules if rule.factor)
+            for function, rules in tables.function.items():
+                function_rules.setdefault(function, []).extend((k, rule) for rule in rules)
+        found = _MERGED[names] = (op_rules, function_rules)
+    return found
+
+
 def evaluate_all(
     trace: Trace,
     names: tuple[str, ...] | list[str] = NAMES,
@@ -600,21 +624,33 @@ def evaluate_all(
                     in_row = by_rows[k][row] = {}
                 in_row[category] = in_row.get(category, 0) + value
 
-    op_rules: dict[str, list[tuple[int, Rule]]] = {}
-    function_rules: dict[str, list[tuple[int, Rule]]] = {}
-    for k, convention in enumerate(chosen):
-        tables = _tables(convention)
-        for packet, found in tables.op.items():
-            op_rules.setdefault(packet, []).extend((k, rule) for rule in found)
-        for function, found in tables.function.items():
-            function_rules.setdefault(function, []).extend((k, rule) for rule in found)
-    for op in trace.ops:
-        for k, rule in op_rules.get(op.packet, ()):
+    op_rules, function_rules = _merged_rules(tuple(c.name for c in chosen))
+    functions = trace.functions
+    for op in trace.ops:  # the hot loop: ``add`` written out, each measure computed once per op
+        rules = op_rules.get(op.packet)
+        if not rules:
+            continue
+        row = op_row[op.index] if per_row else None  # type: ignore[index]
+        values: dict[str, int] = {}
+        for k, rule in rules:
             if rule.inside is not None and (
-                op.function is None or trace.functions[op.function].name != rule.inside
+                op.function is None or functions[op.function].name != rule.inside
             ):
                 continue
-            add(k, rule, op, op_row[op.index] if per_row else None)  # type: ignore[index]
+            value = values.get(rule.measure)
+            if value is None:
+                value = values[rule.measure] = MEASURES[rule.measure][0](op, ctx)
+            if not value:
+                continue
+            value *= rule.factor
+            category = rule.category
+            total = totals[k]
+            total[category] = total.get(category, 0) + value
+            if row is not None:
+                in_row = by_rows[k].get(row)
+                if in_row is None:
+                    in_row = by_rows[k][row] = {}
+                in_row[category] = in_row.get(category, 0) + value
     for f in trace.functions:
         for k, rule in function_rules.get(f.name, ()):
             add(k, rule, f, op_row[f.first_op] if per_row else None)  # type: ignore[index]
@@ -643,7 +679,8 @@ def evaluate_all(
             convention=convention.name,
             total=sum(total.values()),
             by_category=in_order(total),
-            by_row={r: in_order(v) for r, v in by_row.items()},
+            # a row's amounts are added only where non-zero, so one category is in order already
+            by_row={r: v if len(v) == 1 else in_order(v) for r, v in by_row.items()},
         )
         for convention, total, by_row in zip(chosen, totals, by_rows, strict=True)
     }

@@ -107,8 +107,6 @@ class Template:
     """After the call, (input or parameter slot, the slot it now stands for): in-place ops."""
 
 
-_PLAIN_VALUE, _SINGLE, _NESTED = "plain", "single", "nested"
-
 _TEMPLATES: dict[tuple[Any, ...], Template | None] = {}
 """Key → template, or None where the call cannot be replayed (it is traced as usual)."""
 
@@ -131,23 +129,21 @@ def static_signature(module: torch.nn.Module) -> tuple[Any, ...] | None:
     for hooks in layout.hooks:
         if attributes[hooks]:
             return None
-    values: list[Any] = [type(module)]
-    for name in layout.settings:
-        value = attributes[name]
+    values = [attributes[name] for name in layout.settings]
+    for i, value in enumerate(values):
         kind = type(value)
-        if kind is tuple or kind is list:
-            if not all(type(v) in _PLAIN for v in value):
-                return None
-            value = (kind, *value)
-        elif kind not in _PLAIN:
-            return None  # a tensor, a function, an object: its effect cannot be keyed
-        values.append(value)
+        if kind not in _PLAIN:
+            if kind is list:  # (a tuple is hashed by its elements; torch.nn keeps numbers there)
+                values[i] = (list, *value)
+            elif kind is not tuple:
+                return None  # a tensor, a function, an object: its effect cannot be keyed
+    values.append(type(module))
     for table in (module._parameters, module._buffers):
         for key, tensor in table.items():
             if tensor is None:
                 values.append((key, None))
             elif type(tensor) is torch.nn.Parameter or type(tensor) is torch.Tensor:
-                values.append((key, tuple(tensor.shape), tensor.dtype, tensor.requires_grad))
+                values.append((key, tensor.shape, tensor.dtype, tensor.requires_grad))
             else:
                 return None
     return tuple(values)
@@ -263,19 +259,23 @@ def _template(
             tensors.append((*shape, info.requires_grad))
         ops = []
         for op in builder.ops[first_op:]:
-            arguments = []
+            base: dict[str, Any] = {}
+            single, nested = [], []
             for name, value in op.args.items():
+                base[name] = value  # a tensor's place is kept, for the order of the arguments
                 if type(value) is TensorRef:
-                    arguments.append((name, _SINGLE, slot(value.id)))
+                    single.append((name, slot(value.id)))
                 elif type(value) in (list, tuple) and any(_holds_tensor(v) for v in value):
-                    arguments.append((name, _NESTED, slots(value)))
-                else:
-                    arguments.append((name, _PLAIN_VALUE, value))
+                    nested.append((name, slots(value)))
+            for name, _ in (*single, *nested):
+                base[name] = None
             ops.append(
                 (
                     op.target,
                     op.packet,
-                    tuple(arguments),
+                    base,
+                    tuple(single),
+                    tuple(nested),
                     tuple(slot(t) for t in op.inputs),
                     tuple(t - first_tensor for t in op.outputs),
                     op.aliasing,
@@ -325,33 +325,22 @@ def _holds_tensor(value: Any) -> bool:
 
 
 def _replay(template: Template, builder: TraceBuilder, module: torch.nn.Module, args: tuple[Any, ...]) -> Any:
-    """Append the template's records to ``builder`` as if the call had run; its outputs."""
+    """Append the template's records to ``builder`` as if the call had run; its outputs.
+    Written for speed (it replaces a layer's dispatch, about 55 µs a convolution, and costs
+    about a quarter of it): locals over attributes, no helper calls on the common paths."""
     ids = builder._ids
     refs = builder._refs
-    first_tensor, first_op, first_function = len(builder.tensors), len(builder.ops), len(builder.functions)
+    tensors = builder.tensors
+    records = builder.ops
+    first_tensor, first_op, first_function = len(tensors), len(records), len(builder.functions)
     objects = list(args)
     for is_buffer, name in template.params:
         objects.append((module._buffers if is_buffer else module._parameters)[name])
     tids = [ids[id(o)] for o in objects]
     tids.extend(range(first_tensor, first_tensor + len(template.tensors)))
-
-    def ref(slot: int) -> TensorRef:
-        tid = tids[slot]
-        found = refs.get(tid)
-        if found is None:
-            found = refs[tid] = TensorRef(tid)
-        return found
-
-    def values(value: Any) -> Any:
-        if type(value) is _Ref:
-            return ref(value.slot)
-        if type(value) in (list, tuple):
-            return type(value)(values(v) for v in value)
-        return value
-
-    tensors = builder.tensors
     groups: dict[int, int] = {}
-    for k, (shape, dtype, itemsize, kind, storage, producer, requires_grad) in enumerate(template.tensors):
+    k = first_tensor
+    for shape, dtype, itemsize, kind, storage, producer, requires_grad in template.tensors:
         if storage >= 0:
             storage = tensors[tids[storage]].storage
         else:
@@ -361,30 +350,28 @@ def _replay(template: Template, builder: TraceBuilder, module: torch.nn.Module, 
                 found = groups[storage] = builder._storages
             storage = found
         tensors.append(
-            TensorInfo(
-                first_tensor + k,
-                shape,
-                dtype,
-                itemsize,
-                kind,
-                storage,
-                first_op + producer,
-                None,
-                requires_grad,
-            )
+            TensorInfo(k, shape, dtype, itemsize, kind, storage, first_op + producer, None, requires_grad)
         )
+        k += 1
     call = builder.stack[-1] if builder.stack else None
-    for j, (target, packet, arguments, inputs, outputs, aliasing, function) in enumerate(template.ops):
-        named = {}
-        for name, how, value in arguments:
-            named[name] = value if how is _PLAIN_VALUE else ref(value) if how is _SINGLE else values(value)
-        builder.ops.append(
+    index = first_op
+    for target, packet, base, single, nested, inputs, outputs, aliasing, function in template.ops:
+        named = base.copy()
+        for name, slot in single:
+            tid = tids[slot]
+            ref = refs.get(tid)
+            if ref is None:
+                ref = refs[tid] = TensorRef(tid)
+            named[name] = ref
+        for name, value in nested:
+            named[name] = _from_slots(value, tids, refs)
+        records.append(
             OpRecord(
-                first_op + j, target, packet, named, [tids[s] for s in inputs],
-                [first_tensor + k for k in outputs], call, aliasing,
-                None if function is None else first_function + function,
+                index, target, packet, named, [tids[s] for s in inputs], [first_tensor + o for o in outputs],
+                call, aliasing, None if function is None else first_function + function,
             )
         )  # fmt: skip
+        index += 1
     for j, (name, inputs, outputs, start, end) in enumerate(template.functions):
         builder.functions.append(
             FunctionCall(
@@ -405,6 +392,18 @@ def _replay(template: Template, builder: TraceBuilder, module: torch.nn.Module, 
     for slot, now in template.bindings:
         ids[id(objects[slot])] = tids[now]
     return tuple(results) if template.output_is_tuple else results[0]
+
+
+def _from_slots(value: Any, tids: list[int], refs: dict[int, TensorRef]) -> Any:
+    if type(value) is _Ref:
+        tid = tids[value.slot]
+        found = refs.get(tid)
+        if found is None:
+            found = refs[tid] = TensorRef(tid)
+        return found
+    if type(value) in (list, tuple):
+        return type(value)(_from_slots(v, tids, refs) for v in value)
+    return value
 
 
 _DTYPES = {str(d).removeprefix("torch."): d for d in vars(torch).values() if isinstance(d, torch.dtype)}
