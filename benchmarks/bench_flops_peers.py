@@ -13,9 +13,13 @@ that their ratio is not the machine's drift). At 224 each tool runs with
 PyTorch's default threads and with one thread and keeps the faster (on a busy 2-core machine two
 threads can be several times slower). Peak RSS is the whole process's.
 
-Targets, for cnnarch's count: at 224 at least 4x faster than the fastest tool; at 1024 at least
-30x faster than every tool (all five run a real forward pass); at 2048 within 1.3x of its 224
-time. The table goes into RESULTS.md between this script's markers, with the command.
+Targets, for cnnarch's count (issue 16 §4): ahead of the fastest tool on every model and size,
+and at most 1.5x its own *dispatch floor* (the model's forward pass through the same Python
+modes and hooks with cnnarch's recording taken out); at 1024 at least 30x faster than every tool
+(all five run a real forward pass); at 2048 within 1.3x of its 224 time. *first trace* is the
+count with no layer template kept from an earlier trace in the process (``cnnarch.trace.replay``),
+what one ``cnnarch flops`` command pays. The table goes into RESULTS.md between this script's
+markers, with the command.
 
     python benchmarks/bench_flops_peers.py [--models resnet50,vgg16] [--sizes 224,1024] [--all]
 """
@@ -73,6 +77,7 @@ def _worker(tool: str, model: str, sizes: list[int], repeat: int, threads: int) 
         from cnnarch.analysis.layers import build_rows
         from cnnarch.analysis.summary import build_report
         from cnnarch.api import resolve, trace_source
+        from cnnarch.trace import replay
 
         source = resolve(model)
 
@@ -89,9 +94,23 @@ def _worker(tool: str, model: str, sizes: list[int], repeat: int, threads: int) 
             # fields, memory
             return build_report(trace_source(source, shape)).totals.ops_count
 
-        run = count if tool == "cnnarch" else report
-        if tool == "cnnarch-floor":
-            run = _floor(source)
+        def first(shape: tuple[int, ...]) -> int:
+            # a process's first trace of this network: no layer template or note kept from an
+            # earlier trace (those of the other timings are put back after)
+            kept = replay._TEMPLATES, replay._PREVIOUS
+            replay._TEMPLATES, replay._PREVIOUS = {}, None
+            try:
+                return count(shape)
+            finally:
+                replay._TEMPLATES, replay._PREVIOUS = kept
+
+        # all four in turn, in one process: their ratios are not two processes' different luck
+        runs = {
+            "cnnarch": count,
+            "cnnarch-first": first,
+            "cnnarch-report": report,
+            "cnnarch-floor": _floor(source),
+        }
     else:
         from cnnarch import peers
 
@@ -104,14 +123,18 @@ def _worker(tool: str, model: str, sizes: list[int], repeat: int, threads: int) 
                 raise RuntimeError(result.error)
             return result.total or 0
 
-    run(warm)
-    best = [float("inf")] * len(shapes)
+        runs = {tool: run}
+
+    for run in runs.values():
+        run(warm)
+    best = {name: [float("inf")] * len(shapes) for name in runs}
     total = 0
     for _ in range(repeat):
         for i, shape in enumerate(shapes):
-            start = time.perf_counter()
-            total = run(shape)
-            best[i] = min(best[i], time.perf_counter() - start)
+            for name, run in runs.items():
+                start = time.perf_counter()
+                total = run(shape) or total
+                best[name][i] = min(best[name][i], time.perf_counter() - start)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": best, "rss_mib": rss, "total": total, "threads": torch.get_num_threads()}
 
@@ -161,18 +184,32 @@ def _floor(source: Any) -> Callable[[tuple[int, ...]], int]:
     return run
 
 
-def measure_sizes(tool: str, model: str, sizes: list[int], repeat: int, threads: int = 0) -> list[dict]:
-    """One worker process measures every size; one result per size (peak RSS: the process's)."""
+CNNARCH_TIMES = ("cnnarch", "cnnarch-first", "cnnarch-report", "cnnarch-floor")
+
+
+def measure_all(
+    tool: str, model: str, sizes: list[int], repeat: int, threads: int = 0
+) -> dict[str, list[dict]]:
+    """One worker process measures every size (for ``cnnarch``, its four timings in turn); one
+    result per timing and size (peak RSS: the process's)."""
     argv = [PYTHON, __file__, "--worker", tool, model, ",".join(map(str, sizes)), str(repeat), str(threads)]
+    names = CNNARCH_TIMES if tool == "cnnarch" else (tool,)
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, cwd=HERE)
     except subprocess.TimeoutExpired:
-        return [{"error": f"over {TIMEOUT} s"}] * len(sizes)
+        return {name: [{"error": f"over {TIMEOUT} s"}] * len(sizes) for name in names}
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines()
-        return [{"error": lines[-1] if lines else f"exit {done.returncode}"}] * len(sizes)
+        return {
+            name: [{"error": lines[-1] if lines else f"exit {done.returncode}"}] * len(sizes)
+            for name in names
+        }
     found = json.loads(done.stdout.strip().splitlines()[-1])
-    return [{**found, "seconds": seconds} for seconds in found["seconds"]]
+    return {name: [{**found, "seconds": s} for s in times] for name, times in found["seconds"].items()}
+
+
+def measure_sizes(tool: str, model: str, sizes: list[int], repeat: int, threads: int = 0) -> list[dict]:
+    return measure_all(tool, model, sizes, repeat, threads)[tool]
 
 
 def measure(tool: str, model: str, size: int, repeat: int, threads: int = 0) -> dict:
@@ -214,10 +251,9 @@ def run(models: list[str], sizes: list[int]) -> tuple[str, bool]:
     rows, ok = [], True
     for model in models:
         base: float | None = None
-        counts = measure_sizes("cnnarch", model, sizes, CNNARCH_REPEAT)
-        reports = measure_sizes("cnnarch-report", model, sizes, CNNARCH_REPEAT)
-        floors = measure_sizes("cnnarch-floor", model, sizes, CNNARCH_REPEAT)
-        for size, ours, full, floor in zip(sizes, counts, reports, floors, strict=True):
+        ours_all = measure_all("cnnarch", model, sizes, CNNARCH_REPEAT)
+        counts, firsts, reports, floors = (ours_all[name] for name in CNNARCH_TIMES)
+        for size, ours, fresh, full, floor in zip(sizes, counts, firsts, reports, floors, strict=True):
             repeat = 5 if size <= 224 else 1
             results = {tool: _best_of_threads(tool, model, size, repeat) for tool in TOOLS}
             for tool, r in results.items():
@@ -229,19 +265,19 @@ def run(models: list[str], sizes: list[int]) -> tuple[str, bool]:
                 ok = False
             else:
                 ratio = min(times) / ours["seconds"]
+                ahead = ratio > 1
+                checks.append(f"{ratio:.1f}x the fastest tool (> 1): {'PASS' if ahead else 'FAIL'}")
+                ok &= ahead
                 if size == 224:
                     base = ours["seconds"]
-                    checks.append(f"{ratio:.1f}x the fastest tool (>= 4): {'PASS' if ratio >= 4 else 'FAIL'}")
-                    ok &= ratio >= 4
-                    if ratio < 4 and "error" not in floor:
-                        checks.append(f"dispatch floor alone {min(times) / floor['seconds']:.1f}x")
                 elif size == 1024:
-                    checks.append(
-                        f"{ratio:.0f}x the fastest tool (>= 30): {'PASS' if ratio >= 30 else 'FAIL'}"
-                    )
+                    checks.append(f"(>= 30): {'PASS' if ratio >= 30 else 'FAIL'}")
                     ok &= ratio >= 30
-                else:
-                    checks.append(f"{ratio:.0f}x the fastest tool")
+                if "error" not in floor:
+                    over = ours["seconds"] / floor["seconds"]
+                    verdict = "PASS" if over <= 1.5 else "FAIL"
+                    checks.append(f"{over:.2f}x the dispatch floor (<= 1.5): {verdict}")
+                    ok &= over <= 1.5
                 if base and size != 224:
                     flat = ours["seconds"] / base
                     checks.append(f"{flat:.2f}x its 224 time (<= 1.3): {'PASS' if flat <= 1.3 else 'FAIL'}")
@@ -251,13 +287,14 @@ def run(models: list[str], sizes: list[int]) -> tuple[str, bool]:
                     model,
                     size,
                     _cell(ours),
+                    _fmt_time(fresh),
                     _cell(full),
                     _fmt_time(floor),
                     *(_cell(results[t]) for t in TOOLS),
                     "; ".join(checks),
                 ]
             )
-    headers = ["model", "input", "cnnarch count", "cnnarch report", "dispatch floor", *TOOLS]
+    headers = ["model", "input", "cnnarch count", "first trace", "cnnarch report", "dispatch floor", *TOOLS]
     headers.append("targets (cnnarch count)")
     return table(headers, rows), ok
 
@@ -284,14 +321,18 @@ def _machine() -> str:
 READING = (
     "Reading the table: cnnarch's time does not depend on the input size (the trace runs on the meta "
     "device and allocates nothing), so its differences between 224, 1024 and 2048 are the noise of a "
-    "machine shared with other work, where the same call varies by half from one minute to the next; "
-    "`bench_analysis_scaling.py` checks the flatness on its own. What bounds cnnarch is a fixed cost per "
-    "operation and module call, so its lead at 224 is smallest for networks of many small layers "
-    "(MobileNet-v2: 205 operations and 213 module calls for 0.3 GMACs; DenseNet-121: 553 and 433), "
-    "where the tools' forward passes are short too. *dispatch floor* is the part of that cost that is "
-    "PyTorch's: the model's forward pass through the same Python modes and module hooks with cnnarch's "
-    "recording taken out. Where it is close to a quarter of the fastest tool's time, no change to "
-    "cnnarch's own code can reach 4x. A tool that fails (memory) is reported and the others still run.\n"
+    "machine shared with other work; `bench_analysis_scaling.py` checks the flatness on its own. What "
+    "bounds cnnarch is a fixed cost per operation and module call, so its lead at 224 is smallest for "
+    "networks of many small layers (MobileNet-v2, DenseNet-121), where the tools' forward passes are "
+    "short too. *dispatch floor* is what PyTorch's dispatch to Python costs: the model's forward pass "
+    "through the same Python modes and module hooks with cnnarch's recording taken out. cnnarch's count "
+    "can come close to it, or under it, because a standard `torch.nn` layer called again with the same "
+    "settings and input shapes is not dispatched at all: its records are copied from its first call "
+    "(`cnnarch.trace.replay`; every catalogue and torchvision trace is tested equal with and without). "
+    "*cnnarch count* keeps those templates across the repeated calls of one process (best of 20), as a "
+    "notebook does; *first trace* starts each call with none, as one command does. What remains above "
+    "the floor on the smallest networks is the fixed cost of a trace (the module table, the seven rule "
+    "sets' walk). A tool that fails (memory) is reported and the others still run.\n"
 )
 
 
@@ -343,8 +384,7 @@ def main() -> int:
         "meta. Tools: the tool's own call on a CPU model with random weights, already built. Best of 5 "
         "at 224 (tools: the faster of PyTorch's default threads and one thread), one call at 1024 and "
         "2048 (cnnarch: best of 20 at every size, the sizes in turn in one process), each after a "
-        "warm-up call at 224. *dispatch floor*: "
-        "see below.\n\n" + text + "\n\n" + READING
+        "warm-up call at 224. *first trace*, *dispatch floor*: see below.\n\n" + text + "\n\n" + READING
     )
     print(report)
     print("result:", "PASS" if ok else "FAIL")

@@ -1,7 +1,9 @@
 """A replayed layer call (``cnnarch.trace.replay``) leaves exactly the records dispatch would have
 made: every catalogue model and every torchvision classification model is traced with replay
-off (the oracle: each operation through PyTorch's dispatch), on with no templates, and on again
-with every template warm, and the three traces must be equal record for record."""
+off (the oracle: each operation through PyTorch's dispatch), on with no templates (a layer
+replays only a call made earlier in the same trace), on again (templates made from the first
+trace's notes) and a third time (every template warm), and the traces must be equal record for
+record."""
 
 from __future__ import annotations
 
@@ -21,18 +23,19 @@ from cnnarch.trace.tracer import trace_module
 
 def traces(source: api.Source, monkeypatch: pytest.MonkeyPatch, **options: object) -> list[object]:
     found = []
-    for enabled, fresh in ((False, False), (True, True), (True, False)):
+    for enabled, fresh in ((False, False), (True, True), (True, False), (True, False)):
         if fresh:
             monkeypatch.setattr(replay, "_TEMPLATES", {})
+            monkeypatch.setattr(replay, "_PREVIOUS", None)
         monkeypatch.setattr(api, "trace_module", functools.partial(trace_module, replay=enabled))
         found.append(api.trace_source(source, **options))  # type: ignore[arg-type]
     return found
 
 
 def assert_same(model: str, found: list[object]) -> None:
-    oracle, cold, warm = found
-    assert cold == oracle, f"{model}: replay with fresh templates differs from dispatch"
-    assert warm == oracle, f"{model}: replay from warm templates differs from dispatch"
+    oracle, *replayed = found
+    for when, trace in zip(("first", "second", "third"), replayed, strict=True):
+        assert trace == oracle, f"{model}: the {when} trace with replay differs from dispatch"
 
 
 @pytest.mark.slow
@@ -86,7 +89,7 @@ def test_shared_and_in_place_layers_replay_the_same(monkeypatch: pytest.MonkeyPa
     source = api.resolve(Shared())
     found = traces(source, monkeypatch, input_size=(3, 8, 8))
     assert_same("Shared", found)
-    slopes = [op.args.get("negative_slope") for op in found[2].ops if op.packet == "aten.leaky_relu"]
+    slopes = [op.args.get("negative_slope") for op in found[3].ops if op.packet == "aten.leaky_relu"]
     assert slopes == [0.01, 0.5]  # the setting is part of the key: no template of the other call
 
 
@@ -116,3 +119,20 @@ def test_the_module_is_left_as_it_was() -> None:
     trace_module(model, [torch.empty(1, 3, 8, 8, device="meta")], "m")
     assert [dict(vars(m)) for m in model.modules()] == before
     assert all("forward" not in vars(m) for m in model.modules())
+
+
+def test_repeated_layers_are_replayed_not_dispatched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The speed-up engages: in one trace, ResNet-18's repeated layers (same settings, same input
+    shapes) replay; in the next trace of the same network, every standard layer does."""
+    monkeypatch.setattr(replay, "_TEMPLATES", {})
+    monkeypatch.setattr(replay, "_PREVIOUS", None)
+    replayed: list[object] = []
+    original = replay._replay
+    monkeypatch.setattr(replay, "_replay", lambda *a: replayed.append(a[2]) or original(*a))
+    source = api.resolve("resnet18")
+    first = api.trace_source(source)
+    layers = [c for c in first.calls if c.leaf]
+    assert 0 < len(replayed) < len(layers)
+    replayed.clear()
+    api.trace_source(source)
+    assert len(replayed) == len(layers)

@@ -21,6 +21,7 @@ depend on, so a second trace of the same network replays from its first layer.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,13 @@ class _ClassLayout:
     replaying: frozenset[str]
     """``keys`` with the ``forward`` a ``Replayer`` adds."""
     settings: tuple[str, ...]
+    read: Callable[[dict[str, Any]], tuple[Any, ...]]
+    """The settings' values from a ``__dict__``, in one C call."""
+    types: tuple[type, ...] | None
+    """The settings' types where all are plain (numbers, strings, tuples, lists), as in the first
+    object of the class met: an object with the same types is keyed without checking each."""
+    lists: tuple[int, ...]
+    """Where ``types`` has a list (made a tuple to be hashed)."""
     hooks: tuple[str, ...]
     """The forward-hook registries, which must be empty."""
 
@@ -64,7 +72,13 @@ def _layout(module: torch.nn.Module) -> _ClassLayout | None:
         elif name != "forward":
             settings.append(name)
     keys = frozenset(module.__dict__) - {"forward"}
-    return _ClassLayout(keys, keys | {"forward"}, tuple(settings), tuple(hooks))
+    read = operator.itemgetter(*settings) if len(settings) > 1 else lambda d: tuple(d[n] for n in settings)
+    types = tuple(type(module.__dict__[name]) for name in settings)
+    plain = all(t in _PLAIN or t is tuple or t is list for t in types)
+    lists = tuple(i for i, t in enumerate(types) if t is list)
+    return _ClassLayout(
+        keys, keys | {"forward"}, tuple(settings), read, types if plain else None, lists, tuple(hooks)
+    )
 
 
 def _layout_of(module: torch.nn.Module) -> _ClassLayout | None:
@@ -107,8 +121,8 @@ class Template:
     """After the call, (input or parameter slot, the slot it now stands for): in-place ops."""
 
 
-_TEMPLATES: dict[tuple[Any, ...], Template | None] = {}
-"""Key → template, or None where the call cannot be replayed (it is traced as usual)."""
+_TEMPLATES: dict[tuple[Any, ...], Any] = {}
+"""Key → ``Template``, or ``_UNREPLAYABLE`` where the call cannot be replayed."""
 
 
 def static_signature(module: torch.nn.Module) -> tuple[Any, ...] | None:
@@ -129,14 +143,18 @@ def static_signature(module: torch.nn.Module) -> tuple[Any, ...] | None:
     for hooks in layout.hooks:
         if attributes[hooks]:
             return None
-    values = [attributes[name] for name in layout.settings]
-    for i, value in enumerate(values):
-        kind = type(value)
-        if kind not in _PLAIN:
-            if kind is list:  # (a tuple is hashed by its elements; torch.nn keeps numbers there)
-                values[i] = (list, *value)
-            elif kind is not tuple:
-                return None  # a tensor, a function, an object: its effect cannot be keyed
+    values = list(layout.read(attributes))
+    if layout.types is not None and tuple(map(type, values)) == layout.types:
+        for i in layout.lists:
+            values[i] = (list, *values[i])
+    else:
+        for i, value in enumerate(values):
+            kind = type(value)
+            if kind not in _PLAIN:
+                if kind is list:  # (a tuple is hashed by its elements; torch.nn keeps numbers there)
+                    values[i] = (list, *value)
+                elif kind is not tuple:
+                    return None  # a tensor, a function, an object: its effect cannot be keyed
     values.append(type(module))
     for table in (module._parameters, module._buffers):
         for key, tensor in table.items():
@@ -149,28 +167,73 @@ def static_signature(module: torch.nn.Module) -> tuple[Any, ...] | None:
     return tuple(values)
 
 
+_PREVIOUS: tuple[TraceBuilder, dict[Any, _Noted]] | None = None
+"""The last trace's records and noted calls: a key met once in it gets its template when it comes
+in the next trace (a notebook's second analysis replays every layer; one command pays only the
+notes). Holds one trace's records alive."""
+
+_UNREPLAYABLE = object()
+"""A template entry for a key whose call cannot be replayed (it is traced as usual)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Noted:
+    """A call traced for the first time in this trace: where its records are, and the few facts
+    about its tensors that the records do not hold. Cheap to take; a template is made from it
+    only when the same key comes again (a key met once costs no template)."""
+
+    begin: tuple[int, int, int, int]
+    """Lengths of the trace's tensors, ops, functions and module calls before the call..."""
+    end: tuple[int, int, int, int]
+    """... and after it."""
+    entry: tuple[int | None, ...]
+    """The tensor each input and parameter stood for when the call began..."""
+    exit: tuple[int | None, ...]
+    """... and when it ended (an in-place op makes a new one)."""
+    arguments: int
+    params: tuple[tuple[bool, str], ...]
+    outputs: tuple[tuple[int, int | None, tuple[int, ...] | None], ...] | None
+    """Per output: (input index or -1, tensor id, strides); None where the output is not
+    tensors (a template cannot rebuild it)."""
+    output_is_tuple: bool
+
+
 class Replayer:
-    """A module's ``forward`` during one trace: replays a known call, records a new one."""
+    """A module's ``forward`` during one trace: replays a call whose key has a template, notes a
+    call met for the first time, makes the template when a noted key comes again."""
 
-    __slots__ = ("builder", "context", "forward", "module")
+    __slots__ = ("builder", "context", "forward", "module", "noted")
 
-    def __init__(self, builder: TraceBuilder, module: torch.nn.Module, context: int) -> None:
+    def __init__(
+        self, builder: TraceBuilder, module: torch.nn.Module, context: int, noted: dict[Any, _Noted]
+    ) -> None:
         self.builder = builder
         self.module = module
         self.forward: Callable[..., Any] = type(module).forward.__get__(module)
         self.context = context
+        self.noted = noted
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs or self.builder.function is not None:
             return self.forward(*args, **kwargs)
         with no_python_modes():
             key = self._key(args)
-            template = _TEMPLATES.get(key, False) if key is not None else None
-            if template:
-                return _replay(template, self.builder, self.module, args)
-        if template is None:
+            if key is None:
+                template = _UNREPLAYABLE
+            else:
+                template = _TEMPLATES.get(key)
+                if template is None:
+                    noted = self.noted.get(key)
+                    if noted is not None:
+                        template = _TEMPLATES[key] = _template(self.builder, noted) or _UNREPLAYABLE
+                    elif _PREVIOUS is not None and key in _PREVIOUS[1]:
+                        builder, notes = _PREVIOUS
+                        template = _TEMPLATES[key] = _template(builder, notes[key]) or _UNREPLAYABLE
+            if template is not None and template is not _UNREPLAYABLE:
+                return _replay(template, self.builder, self.module, args)  # type: ignore[arg-type]
+        if template is _UNREPLAYABLE:
             return self.forward(*args)
-        return self._record(key, args)  # type: ignore[arg-type]
+        return self._note(key, args)  # type: ignore[arg-type]
 
     def _key(self, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """Everything the call's records depend on; read at each call, as a layer's settings
@@ -186,51 +249,60 @@ class Replayer:
             parts.append((a.shape, a.stride(), a.dtype, a.requires_grad, same))
         return tuple(parts)
 
-    def _record(self, key: tuple[Any, ...], args: tuple[Any, ...]) -> Any:
+    def _note(self, key: tuple[Any, ...], args: tuple[Any, ...]) -> Any:
         builder = self.builder
-        start = (len(builder.tensors), len(builder.ops), len(builder.functions), len(builder.calls))
-        entry = [builder._ids.get(id(a)) for a in args]
+        ids = builder._ids
+        params = [(False, k, v) for k, v in self.module._parameters.items() if v is not None]
+        params += [(True, k, v) for k, v in self.module._buffers.items() if v is not None]
+        objects = [*args, *(t for *_, t in params)]
+        begin = (len(builder.tensors), len(builder.ops), len(builder.functions), len(builder.calls))
+        entry = tuple(ids.get(id(o)) for o in objects)
         out = self.forward(*args)
         with no_python_modes():
-            _TEMPLATES[key] = _template(builder, self.module, args, entry, start, out)
+            results = (out,) if type(out) is torch.Tensor else out
+            outputs = None
+            if type(results) in (tuple, list) and all(type(t) is torch.Tensor for t in results):
+                outputs = tuple(_output(t, args, ids) for t in results)
+            self.noted[key] = _Noted(
+                begin,
+                (len(builder.tensors), len(builder.ops), len(builder.functions), len(builder.calls)),
+                entry,
+                tuple(ids.get(id(o)) for o in objects),
+                len(args),
+                tuple((is_buffer, name) for is_buffer, name, _ in params),
+                outputs,
+                type(out) is not torch.Tensor,
+            )
         return out
+
+
+def _output(t: torch.Tensor, args: tuple[Any, ...], ids: dict[int, int]) -> tuple[int, int | None, Any]:
+    for i, a in enumerate(args):
+        if a is t:
+            return (i, None, None)
+    return (-1, ids.get(id(t)), t.stride() if t.storage_offset() == 0 else None)
 
 
 class _NotReplayable(Exception):
     pass
 
 
-def _tensor_attributes(module: torch.nn.Module) -> list[tuple[bool, str, torch.Tensor]]:
-    found = [(False, k, v) for k, v in module._parameters.items() if v is not None]
-    return found + [(True, k, v) for k, v in module._buffers.items() if v is not None]
-
-
-def _template(
-    builder: TraceBuilder,
-    module: torch.nn.Module,
-    args: tuple[Any, ...],
-    entry: list[int | None],
-    start: tuple[int, int, int, int],
-    out: Any,
-) -> Template | None:
-    """The template of the call just traced, or None where it cannot be replayed."""
-    first_tensor, first_op, first_function, first_call = start
-    if None in entry or len(builder.calls) != first_call:
-        return None  # an input the trace had not seen, or a module called inside the layer
+def _template(builder: TraceBuilder, noted: _Noted) -> Template | None:
+    """The template of a noted call, from the trace's records, or None where it cannot be
+    replayed."""
+    first_tensor, first_op, first_function, first_call = noted.begin
+    end_tensor, end_op, end_function, end_call = noted.end
+    if None in noted.entry or end_call != first_call or noted.outputs is None:
+        return None  # an input the trace had not seen, a module called inside the layer
     known: dict[int, int] = {}  # tensor id before the call -> slot
-    for i, tid in enumerate(entry):
+    for i, tid in enumerate(noted.entry):
         known.setdefault(tid, i)  # type: ignore[arg-type]
-    attributes = [(b, k, t, builder._ids.get(id(t))) for b, k, t in _tensor_attributes(module)]
-    params: list[tuple[bool, str]] = []
-    new_tensors = len(builder.tensors) - first_tensor
-    first_new = len(args) + sum(tid is not None for *_, tid in attributes)
-    for is_buffer, name, _, tid in attributes:
-        if tid is not None:
-            known.setdefault(tid, len(args) + len(params))
-            params.append((is_buffer, name))
+    first_new = len(noted.entry)
 
-    def slot(tid: int) -> int:
-        if tid >= first_tensor:
+    def slot(tid: int | None) -> int:
+        if tid is None:
+            raise _NotReplayable
+        if first_tensor <= tid < end_tensor:
             return first_new + tid - first_tensor
         found = known.get(tid)
         if found is None:
@@ -248,7 +320,7 @@ def _template(
         storages: dict[int, int] = {builder.tensors[tid].storage: s for tid, s in reversed(known.items())}
         groups = 0
         tensors = []
-        for info in builder.tensors[first_tensor:]:
+        for info in builder.tensors[first_tensor:end_tensor]:
             if info.kind != "activation" or info.producer is None or info.name is not None:
                 return None  # a constant met inside the call: its value is not keyed
             storage = storages.get(info.storage)
@@ -258,7 +330,7 @@ def _template(
             shape = (info.shape, info.dtype, info.itemsize, info.kind, storage, info.producer - first_op)
             tensors.append((*shape, info.requires_grad))
         ops = []
-        for op in builder.ops[first_op:]:
+        for op in builder.ops[first_op:end_op]:
             base: dict[str, Any] = {}
             single, nested = [], []
             for name, value in op.args.items():
@@ -290,31 +362,22 @@ def _template(
                 f.first_op - first_op,
                 f.end_op - first_op,
             )
-            for f in builder.functions[first_function:]
+            for f in builder.functions[first_function:end_function]
         )
-        results = [out] if isinstance(out, torch.Tensor) else out
-        if type(results) not in (list, tuple) or not all(type(t) is torch.Tensor for t in results):
-            return None
         outputs: list[tuple[int, tuple[int, ...] | None]] = []
-        for t in results:
-            arg = next((i for i, a in enumerate(args) if a is t), None)
-            if arg is not None:
+        for arg, tid, stride in noted.outputs:
+            if arg >= 0:
                 outputs.append((arg, None))
-                continue
-            tid = builder._ids.get(id(t))
-            if tid is None or tid < first_tensor or t.storage_offset() != 0:
-                return None
-            outputs.append((slot(tid), tuple(t.stride())))
-        objects = [*args, *(t for *_, t, tid in attributes if tid is not None)]
-        bindings = tuple(
-            (i, slot(builder._ids[id(t)])) for i, t in enumerate(objects) if slot(builder._ids[id(t)]) != i
-        )
+            elif tid is None or tid < first_tensor or stride is None:
+                return None  # not made inside the call, or a view with an offset
+            else:
+                outputs.append((slot(tid), tuple(stride)))
+        bindings = tuple((i, slot(tid)) for i, tid in enumerate(noted.exit) if slot(tid) != i)
     except _NotReplayable:
         return None
-    assert new_tensors == len(tensors)
     return Template(
-        len(args), tuple(params), tuple(tensors), tuple(ops), functions, tuple(outputs),
-        not isinstance(out, torch.Tensor), bindings,
+        noted.arguments, noted.params, tuple(tensors), tuple(ops), functions, tuple(outputs),
+        noted.output_is_tuple, bindings,
     )  # fmt: skip
 
 
@@ -418,14 +481,17 @@ def install_replayers(builder: TraceBuilder, functions: Any) -> Callable[[], Non
     names = None if functions is None else frozenset(functions)
     context = _CONTEXTS.setdefault(names, len(_CONTEXTS))
     installed: list[torch.nn.Module] = []
+    noted: dict[Any, _Noted] = {}
     with no_python_modes():
         for module in builder.module_objects:
             if not module._modules and "forward" not in module.__dict__ and _layout_of(module) is not None:
-                module.__dict__["forward"] = Replayer(builder, module, context)
+                module.__dict__["forward"] = Replayer(builder, module, context, noted)
                 installed.append(module)
 
     def remove() -> None:
+        global _PREVIOUS
         for module in installed:
             module.__dict__.pop("forward", None)
+        _PREVIOUS = (builder, noted)
 
     return remove
