@@ -87,3 +87,17 @@ def test_trace_at_high_resolution_records_the_same_graph():
     assert [op.target for op in small.ops] == [op.target for op in large.ops]
     conv = next(op for op in large.ops if op.packet == "aten.convolution")
     assert large.tensors[conv.outputs[0]].shape == (1, 64, 2048, 2048)
+
+
+def test_function_names_read_by_the_rules_round_trip_through_torch() -> None:
+    """The tracer finds a recorded call's name by its object (``tracer._objects_named``) instead of
+    ``torch.overrides.resolve_name``: each name the rules read must name an object that
+    ``resolve_name`` names the same, or a PyTorch release has moved it."""
+    import pkgutil
+
+    from torch.overrides import resolve_name
+
+    from cnnarch.analysis.conventions import FUNCTIONS_READ
+
+    for name in sorted(FUNCTIONS_READ):
+        assert resolve_name(pkgutil.resolve_name(name)) == name
