@@ -152,6 +152,11 @@ def _spans(text: str, width: int, fold: bool) -> list[tuple[int, int]]:
 
 
 def _cell_lines(cell: Cell, width: int, column: Column) -> list[Text]:
+    plain = cell.plain if isinstance(cell, Text) else cell
+    if "\n" not in plain and (not column.wrap or (not plain.endswith(" ") and cell_len(plain) <= width)):
+        # one line as it is (most cells): what the spans below give, without slicing a Text
+        # (a third of a warm `summary resnet50`'s time went to rich's Text.divide)
+        return [cell if isinstance(cell, Text) else Text(cell)]
     text = cell if isinstance(cell, Text) else Text(cell)
     if not column.wrap:
         return [text[a:b] for a, b in _line_spans(text.plain)]
