@@ -167,10 +167,19 @@ def static_signature(module: torch.nn.Module) -> tuple[Any, ...] | None:
     return tuple(values)
 
 
-_PREVIOUS: tuple[TraceBuilder, dict[Any, _Noted]] | None = None
+@dataclass(frozen=True, slots=True)
+class _Records:
+    """A finished trace's record lists (what ``_template`` reads; not the model)."""
+
+    tensors: list[TensorInfo]
+    ops: list[OpRecord]
+    functions: list[FunctionCall]
+
+
+_PREVIOUS: tuple[_Records, dict[Any, _Noted]] | None = None
 """The last trace's records and noted calls: a key met once in it gets its template when it comes
 in the next trace (a notebook's second analysis replays every layer; one command pays only the
-notes). Holds one trace's records alive."""
+notes). Holds one trace's records alive, not its model."""
 
 _UNREPLAYABLE = object()
 """A template entry for a key whose call cannot be replayed (it is traced as usual)."""
@@ -287,7 +296,7 @@ class _NotReplayable(Exception):
     pass
 
 
-def _template(builder: TraceBuilder, noted: _Noted) -> Template | None:
+def _template(builder: TraceBuilder | _Records, noted: _Noted) -> Template | None:
     """The template of a noted call, from the trace's records, or None where it cannot be
     replayed."""
     first_tensor, first_op, first_function, first_call = noted.begin
@@ -492,6 +501,6 @@ def install_replayers(builder: TraceBuilder, functions: Any) -> Callable[[], Non
         global _PREVIOUS
         for module in installed:
             module.__dict__.pop("forward", None)
-        _PREVIOUS = (builder, noted)
+        _PREVIOUS = (_Records(builder.tensors, builder.ops, builder.functions), noted)
 
     return remove
