@@ -484,11 +484,13 @@ _DTYPES = {str(d).removeprefix("torch."): d for d in vars(torch).values() if isi
 _CONTEXTS: dict[Any, int] = {}
 
 
-def install_replayers(builder: TraceBuilder, functions: Any) -> Callable[[], None]:
+def install_replayers(builder: TraceBuilder, functions: Any, check: Any) -> Callable[[], None]:
     """Give each replayable module of the trace a ``Replayer`` as its ``forward``; returns the
-    function that takes them off again (the module is left as it was)."""
+    function that takes them off again (the module is left as it was). ``functions`` (the calls
+    recorded) and ``check``'s class (a replayed call skips the check its first call passed) are
+    part of every key."""
     names = None if functions is None else frozenset(functions)
-    context = _CONTEXTS.setdefault(names, len(_CONTEXTS))
+    context = _CONTEXTS.setdefault((names, type(check)), len(_CONTEXTS))
     installed: list[torch.nn.Module] = []
     noted: dict[Any, _Noted] = {}
     with no_python_modes():

@@ -619,7 +619,7 @@ def trace_module(
     hooks = torch.nn.modules.module
     with ExitStack() as stack:
         if replay and not grad and all(t.device.type == "meta" for t in inputs):
-            stack.callback(install_replayers(builder, functions))
+            stack.callback(install_replayers(builder, functions, check))
         stack.enter_context(torch.set_grad_enabled(grad))
         handles = [
             hooks.register_module_forward_pre_hook(builder.enter),
