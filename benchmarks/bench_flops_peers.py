@@ -282,6 +282,9 @@ def run(models: list[str], sizes: list[int]) -> tuple[str, bool]:
                     flat = ours["seconds"] / base
                     checks.append(f"{flat:.2f}x its 224 time (<= 1.3): {'PASS' if flat <= 1.3 else 'FAIL'}")
                     ok &= flat <= 1.3
+            passed = bool(checks) and all("FAIL" not in c for c in checks) and "no result" not in checks
+            line = f"target: count {model} at {size}: {'; '.join(checks)}"
+            print(f"{line} {'PASS' if passed else 'FAIL'}", flush=True)
             rows.append(
                 [
                     model,
