@@ -671,9 +671,28 @@ def evaluate_all(
             if convention.modules == "leaves" and not call.leaf:
                 continue
             matched = tables.module(call.type)
-            hooked[call.index] = bool(matched)
-            for rule in matched:
-                add(k, rule, call, call_rows[call.index] if call_rows is not None else None)
+            if not matched:
+                continue
+            hooked[call.index] = True
+            row = call_rows[call.index] if call_rows is not None else None
+            total = totals[k]
+            for rule in matched:  # ``add`` written out, as for the operations above
+                if not rule.factor:
+                    continue
+                key = (rule.measure, id(call))
+                value = measured.get(key)
+                if value is None:
+                    value = measured[key] = MEASURES[rule.measure][0](call, ctx)
+                if not value:
+                    continue
+                value *= rule.factor
+                category = rule.category
+                total[category] = total.get(category, 0) + value
+                if row is not None:
+                    in_row = by_rows[k].get(row)
+                    if in_row is None:
+                        in_row = by_rows[k][row] = {}
+                    in_row[category] = in_row.get(category, 0) + value
     return {
         convention.name: Counts(
             convention=convention.name,

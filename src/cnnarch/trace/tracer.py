@@ -108,9 +108,19 @@ def _dtype_info(dtype: torch.dtype) -> tuple[str, int]:
 _CONFIG_ORDER = {attr: i for i, attr in enumerate(_MODULE_CONFIG_ATTRS)}
 
 
+_CONFIG_FOUND: dict[type, tuple[Any, list[str]]] = {}
+"""Per module class: the ``__dict__`` keys of the last object met and the configuration
+attributes among them, in order (most objects of a class have the same keys)."""
+
+
 def module_config(module: torch.nn.Module) -> dict[str, Any]:
     attributes = vars(module)
-    found = sorted(attributes.keys() & _CONFIG_ORDER.keys(), key=_CONFIG_ORDER.__getitem__)
+    known = _CONFIG_FOUND.get(type(module))
+    if known is not None and attributes.keys() == known[0]:
+        found = known[1]
+    else:
+        found = sorted(attributes.keys() & _CONFIG_ORDER.keys(), key=_CONFIG_ORDER.__getitem__)
+        _CONFIG_FOUND[type(module)] = (frozenset(attributes), found)
     config: dict[str, Any] = {}
     for attr in found:
         value = attributes[attr]
