@@ -229,33 +229,41 @@ class TraceBuilder:
 
     # -- module calls ----------------------------------------------------------------------
     def enter(self, module: torch.nn.Module, args: tuple[Any, ...]) -> None:
-        path = self._paths.get(id(module))
+        key = id(module)
+        path = self._paths.get(key)
         if path is None:  # a module created on the fly inside forward
             path = f"<{type(module).__name__}>"
-        elif path in self.modules:
-            self.modules[path].executed = True
-        count = self._call_counts.get(id(module), 0) + 1
-        self._call_counts[id(module)] = count
-        parent = self.stack[-1] if self.stack else None
-        call = ModuleCall(
-            index=len(self.calls),
-            path=path,
-            type=type(module).__name__,
-            parent=parent,
-            depth=len(self.stack),
-            leaf=not module._modules or next(module.children(), None) is None,
-            call_number=count,
-            inputs=[self.ref(t) for t in _tensors(args)],
-            first_op=len(self.ops),
-        )
-        self.calls.append(call)
-        self.stack.append(call.index)
+        else:
+            info = self.modules.get(path)
+            if info is not None:
+                info.executed = True
+        count = self._call_counts.get(key, 0) + 1
+        self._call_counts[key] = count
+        stack = self.stack
+        if len(args) == 1 and type(args[0]) is torch.Tensor:  # the usual call: one tensor
+            found = self._ids.get(id(args[0]))
+            inputs = [found if found is not None else self.ref(args[0])]
+        else:
+            inputs = [self.ref(t) for t in _tensors(args)]
+        index = len(self.calls)
+        self.calls.append(
+            ModuleCall(
+                index, path, type(module).__name__, stack[-1] if stack else None, len(stack),
+                not module._modules or next(module.children(), None) is None, count, inputs, [],
+                len(self.ops),
+            )
+        )  # fmt: skip
+        stack.append(index)
 
     def exit(self, module: torch.nn.Module, args: Any, output: Any) -> None:
         if not self.stack:
             return
         call = self.calls[self.stack.pop()]
-        call.outputs = [self.ref(t) for t in _tensors(output)]
+        if type(output) is torch.Tensor:
+            found = self._ids.get(id(output))
+            call.outputs = [found if found is not None else self.ref(output)]
+        else:
+            call.outputs = [self.ref(t) for t in _tensors(output)]
         call.end_op = len(self.ops)
 
     # -- operations ------------------------------------------------------------------------
