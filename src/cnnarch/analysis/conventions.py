@@ -567,24 +567,29 @@ def evaluate(
     return evaluate_all(trace, (name,), rows, op_row)[get(name).name]
 
 
-_MERGED: dict[
-    tuple[str, ...], tuple[dict[str, list[tuple[int, Rule]]], dict[str, list[tuple[int, Rule]]]]
-] = {}
+_OpRule = tuple[int, str | None, str, Callable[..., int], int, str]
+"""An op rule ready for the walk: (convention's position, ``inside``, measure, the measure's
+function, factor, category)."""
+_MERGED: dict[tuple[str, ...], tuple[dict[str, list[_OpRule]], dict[str, list[tuple[int, Rule]]]]] = {}
 
 
 def _merged_rules(
     names: tuple[str, ...],
-) -> tuple[dict[str, list[tuple[int, Rule]]], dict[str, list[tuple[int, Rule]]]]:
+) -> tuple[dict[str, list[_OpRule]], dict[str, list[tuple[int, Rule]]]]:
     """The op and function rules of several conventions by name, each with its convention's
     position: built once per set of conventions."""
     found = _MERGED.get(names)
     if found is None:
-        op_rules: dict[str, list[tuple[int, Rule]]] = {}
+        op_rules: dict[str, list[_OpRule]] = {}
         function_rules: dict[str, list[tuple[int, Rule]]] = {}
         for k, name in enumerate(names):
             tables = _tables(get(name))
             for packet, rules in tables.op.items():
-                op_rules.setdefault(packet, []).extend((k, rule) for rule in rules if rule.factor)
+                op_rules.setdefault(packet, []).extend(
+                    (k, r.inside, r.measure, MEASURES[r.measure][0], r.factor, r.category)
+                    for r in rules
+                    if r.factor
+                )
             for function, rules in tables.function.items():
                 function_rules.setdefault(function, []).extend((k, rule) for rule in rules)
         found = _MERGED[names] = (op_rules, function_rules)
@@ -632,18 +637,15 @@ def evaluate_all(
             continue
         row = op_row[op.index] if per_row else None  # type: ignore[index]
         values: dict[str, int] = {}
-        for k, rule in rules:
-            if rule.inside is not None and (
-                op.function is None or functions[op.function].name != rule.inside
-            ):
+        for k, inside, measure, function, factor, category in rules:
+            if inside is not None and (op.function is None or functions[op.function].name != inside):
                 continue
-            value = values.get(rule.measure)
+            value = values.get(measure)
             if value is None:
-                value = values[rule.measure] = MEASURES[rule.measure][0](op, ctx)
+                value = values[measure] = function(op, ctx)
             if not value:
                 continue
-            value *= rule.factor
-            category = rule.category
+            value *= factor
             total = totals[k]
             total[category] = total.get(category, 0) + value
             if row is not None:
