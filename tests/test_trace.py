@@ -101,3 +101,22 @@ def test_function_names_read_by_the_rules_round_trip_through_torch() -> None:
 
     for name in sorted(FUNCTIONS_READ):
         assert resolve_name(pkgutil.resolve_name(name)) == name
+
+
+def test_the_garbage_collector_is_back_on_after_a_trace_even_a_failed_one() -> None:
+    import gc
+
+    import pytest
+
+    from cnnarch.trace.tracer import TraceFailure
+
+    class Fails(nn.Module):
+        def forward(self, x):
+            raise ValueError("broken model")
+
+    assert gc.isenabled()
+    meta_trace(nn.Sequential(nn.Conv2d(3, 4, 3)), (1, 3, 8, 8))
+    assert gc.isenabled()
+    with pytest.raises(TraceFailure):
+        meta_trace(Fails(), (1, 3, 8, 8))
+    assert gc.isenabled()
