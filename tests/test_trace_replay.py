@@ -136,3 +136,13 @@ def test_repeated_layers_are_replayed_not_dispatched(monkeypatch: pytest.MonkeyP
     replayed.clear()
     api.trace_source(source)
     assert len(replayed) == len(layers)
+
+
+def test_a_setting_that_cannot_be_keyed_is_traced_as_usual(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tuple setting holding a list cannot be hashed: the layer runs through dispatch, the trace
+    does not fail, and the records are those of replay off."""
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Conv2d(4, 4, 3), nn.Conv2d(4, 4, 3))
+    for conv in (model[2], model[3]):
+        conv.kernel_size = (3, [3])  # read by no forward, but part of the layer's settings
+    found = traces(api.resolve(model), monkeypatch, input_size=(3, 12, 12))
+    assert_same("unhashable", found)

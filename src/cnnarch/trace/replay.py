@@ -3,20 +3,21 @@
 Most of a trace's time is PyTorch's dispatch to Python: each operation of each layer passes
 through ``F.conv2d``'s Python wrapper, a torch-function mode and a dispatch mode. Yet a network
 repeats itself: ResNet-50 calls its 53 convolutions, 53 batch norms and 49 ReLUs with far fewer
-distinct (configuration, input shape) pairs. The first call of each pair is traced as usual and
-what it recorded is kept as a *template* (plain data: shapes, op names, arguments with each
-tensor named by its role: the call's i-th input, the layer's parameter ``weight``, the k-th
-tensor made inside the call). A later call with the same key copies the template's records,
-renumbered, and returns meta tensors of the recorded shapes and strides without running the
-layer. The records are the ones dispatch would have made (a test compares every catalogue
-model's trace with and without replay, record for record).
+distinct (configuration, input shape) pairs, and a second analysis in the same process meets
+every layer again. The first call of a key is traced as usual and only *noted* (where its
+records are). When the key comes again, in the same trace or in the next one (the last trace's
+notes are kept), a *template* is made from those records (plain data: shapes, op names,
+arguments with each tensor named by its role: the call's i-th input, the layer's ``weight``, the
+k-th tensor made inside the call), and every later call copies it, renumbered, and returns meta
+tensors of the recorded shapes and strides without running the layer. The records are the ones
+dispatch would have made (``tests/test_trace_replay.py`` compares every catalogue model's and
+torchvision classifier's trace with and without replay, record for record).
 
-What replays (the generality this costs nothing else): a leaf module whose class is defined
-in ``torch.nn.modules`` itself (a subclass may override ``forward``), not lazy, not recurrent,
-without hooks of its own, whose attributes are plain values (numbers, strings, tuples),
-called with tensors only, while no gradient is recorded. Anything else runs as usual. The
-templates live for the process (like the op-schema table): keys hold everything the records
-depend on, so a second trace of the same network replays from its first layer.
+What replays: a leaf module whose class is defined in ``torch.nn.modules`` itself (a subclass
+may override ``forward``), not lazy, not recurrent, without hooks of its own, whose settings are
+plain values (numbers, strings, tuples, lists), called with meta tensors only, while no gradient
+is recorded. Anything else runs as usual. Templates live for the process, like the tracer's
+op-schema table: their keys hold everything the records depend on.
 """
 
 from __future__ import annotations
@@ -107,11 +108,13 @@ class Template:
     """(is a buffer, name) of each parameter slot."""
     tensors: tuple[tuple[Any, ...], ...]
     """Per new tensor: shape, dtype, itemsize, kind, storage (a slot ``>= 0`` shares that
-    tensor's storage, ``-g-1`` is the call's g-th new storage), producer (op offset)."""
+    tensor's storage, ``-g-1`` is the call's g-th new storage), producer (op offset),
+    requires_grad."""
     ops: tuple[tuple[Any, ...], ...]
-    r"""Per op: target, packet, arguments without tensors, ((name, slot), ...) of one-tensor
-    arguments, other arguments holding tensors (with ``_Ref`` inside), input slots, output
-    offsets, aliasing, function offset or None."""
+    """Per op: target, packet, its arguments (a dict in order, None in each tensor's place;
+    shared by the records made from it, which no analysis changes), (name, slot) of each
+    one-tensor argument, (name, list with ``_Ref`` in place of each tensor) of the others
+    holding tensors, input slots, output offsets, aliasing, function offset or None."""
     functions: tuple[tuple[Any, ...], ...]
     """Per function call: name, input slots, output slots, first and end op offsets."""
     outputs: tuple[tuple[int, Any, Any, Any], ...]
@@ -228,17 +231,17 @@ class Replayer:
             return self.forward(*args, **kwargs)
         with no_python_modes():
             key = self._key(args)
-            if key is None:
+            try:
+                template = _UNREPLAYABLE if key is None else _TEMPLATES.get(key)
+            except TypeError:  # a setting holding something unhashable (a list in a tuple)
                 template = _UNREPLAYABLE
-            else:
-                template = _TEMPLATES.get(key)
-                if template is None:
-                    noted = self.noted.get(key)
-                    if noted is not None:
-                        template = _TEMPLATES[key] = _template(self.builder, noted) or _UNREPLAYABLE
-                    elif _PREVIOUS is not None and key in _PREVIOUS[1]:
-                        builder, notes = _PREVIOUS
-                        template = _TEMPLATES[key] = _template(builder, notes[key]) or _UNREPLAYABLE
+            if template is None:
+                noted = self.noted.get(key)
+                if noted is not None:
+                    template = _TEMPLATES[key] = _template(self.builder, noted) or _UNREPLAYABLE
+                elif _PREVIOUS is not None and key in _PREVIOUS[1]:
+                    builder, notes = _PREVIOUS
+                    template = _TEMPLATES[key] = _template(builder, notes[key]) or _UNREPLAYABLE
             if template is not None and template is not _UNREPLAYABLE:
                 return _replay(template, self.builder, self.module, args)  # type: ignore[arg-type]
         if template is _UNREPLAYABLE:
