@@ -611,6 +611,15 @@ def evaluate_all(
     by_rows: list[dict[int, dict[str, int]]] = [{} for _ in chosen]
     measured: dict[tuple[str, int], int] = {}
 
+    def accumulate(k: int, category: str, value: int, row: int | None) -> None:
+        total = totals[k]
+        total[category] = total.get(category, 0) + value
+        if row is not None:
+            in_row = by_rows[k].get(row)
+            if in_row is None:
+                in_row = by_rows[k][row] = {}
+            in_row[category] = in_row.get(category, 0) + value
+
     def add(k: int, rule: Rule, target: Any, row: int | None) -> None:
         if not rule.factor:
             return
@@ -619,19 +628,11 @@ def evaluate_all(
         if value is None:
             value = measured[key] = MEASURES[rule.measure][0](target, ctx)
         if value:
-            value *= rule.factor
-            category = rule.category
-            total = totals[k]
-            total[category] = total.get(category, 0) + value
-            if row is not None:
-                in_row = by_rows[k].get(row)
-                if in_row is None:
-                    in_row = by_rows[k][row] = {}
-                in_row[category] = in_row.get(category, 0) + value
+            accumulate(k, rule.category, value * rule.factor, row)
 
     op_rules, function_rules = _merged_rules(tuple(c.name for c in chosen))
     functions = trace.functions
-    for op in trace.ops:  # the hot loop: ``add`` written out, each measure computed once per op
+    for op in trace.ops:  # the hot loop: rules prepared as tuples, each measure computed once per op
         rules = op_rules.get(op.packet)
         if not rules:
             continue
@@ -643,16 +644,8 @@ def evaluate_all(
             value = values.get(measure)
             if value is None:
                 value = values[measure] = function(op, ctx)
-            if not value:
-                continue
-            value *= factor
-            total = totals[k]
-            total[category] = total.get(category, 0) + value
-            if row is not None:
-                in_row = by_rows[k].get(row)
-                if in_row is None:
-                    in_row = by_rows[k][row] = {}
-                in_row[category] = in_row.get(category, 0) + value
+            if value:
+                accumulate(k, category, value * factor, row)
     for f in trace.functions:
         for k, rule in function_rules.get(f.name, ()):
             add(k, rule, f, op_row[f.first_op] if per_row else None)  # type: ignore[index]
@@ -677,24 +670,8 @@ def evaluate_all(
                 continue
             hooked[call.index] = True
             row = call_rows[call.index] if call_rows is not None else None
-            total = totals[k]
-            for rule in matched:  # ``add`` written out, as for the operations above
-                if not rule.factor:
-                    continue
-                key = (rule.measure, id(call))
-                value = measured.get(key)
-                if value is None:
-                    value = measured[key] = MEASURES[rule.measure][0](call, ctx)
-                if not value:
-                    continue
-                value *= rule.factor
-                category = rule.category
-                total[category] = total.get(category, 0) + value
-                if row is not None:
-                    in_row = by_rows[k].get(row)
-                    if in_row is None:
-                        in_row = by_rows[k][row] = {}
-                    in_row[category] = in_row.get(category, 0) + value
+            for rule in matched:
+                add(k, rule, call, row)
     return {
         convention.name: Counts(
             convention=convention.name,
