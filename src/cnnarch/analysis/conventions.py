@@ -609,7 +609,6 @@ def evaluate_all(
     per_row = rows is not None and op_row is not None
     totals: list[dict[str, int]] = [{} for _ in chosen]
     by_rows: list[dict[int, dict[str, int]]] = [{} for _ in chosen]
-    measured: dict[tuple[str, int], int] = {}
 
     def accumulate(k: int, category: str, value: int, row: int | None) -> None:
         total = totals[k]
@@ -619,16 +618,6 @@ def evaluate_all(
             if in_row is None:
                 in_row = by_rows[k][row] = {}
             in_row[category] = in_row.get(category, 0) + value
-
-    def add(k: int, rule: Rule, target: Any, row: int | None) -> None:
-        if not rule.factor:
-            return
-        key = (rule.measure, id(target))
-        value = measured.get(key)
-        if value is None:
-            value = measured[key] = MEASURES[rule.measure][0](target, ctx)
-        if value:
-            accumulate(k, rule.category, value * rule.factor, row)
 
     op_rules, function_rules = _merged_rules(tuple(c.name for c in chosen))
     functions = trace.functions
@@ -647,31 +636,26 @@ def evaluate_all(
             if value:
                 accumulate(k, category, value * factor, row)
     for f in trace.functions:
-        for k, rule in function_rules.get(f.name, ()):
-            add(k, rule, f, op_row[f.first_op] if per_row else None)  # type: ignore[index]
-    call_rows: list[int] | None = None
-    for k, convention in enumerate(chosen):
-        tables = _tables(convention)
-        if not tables.groups:
+        found = function_rules.get(f.name)
+        if not found:
             continue
-        if per_row and call_rows is None:
-            call_rows = _row_of_calls(trace, rows, op_row)  # type: ignore[arg-type]
-        hooked = [False] * len(trace.calls)
-        below = [False] * len(trace.calls)  # inside a hooked module call
-        for call in trace.calls:
-            if call.parent is not None:
-                below[call.index] = below[call.parent] or hooked[call.parent]
-            if call.path not in trace.modules or below[call.index]:
-                continue
-            if convention.modules == "leaves" and not call.leaf:
-                continue
-            matched = tables.module(call.type)
-            if not matched:
-                continue
-            hooked[call.index] = True
-            row = call_rows[call.index] if call_rows is not None else None
-            for rule in matched:
-                add(k, rule, call, row)
+        row = op_row[f.first_op] if per_row else None  # type: ignore[index]
+        values = {}
+        for k, rule in found:
+            if rule.factor:
+                value = values.get(rule.measure)
+                if value is None:
+                    value = values[rule.measure] = MEASURES[rule.measure][0](f, ctx)
+                if value:
+                    accumulate(k, rule.category, value * rule.factor, row)
+    walkers = [
+        (k, convention.modules == "leaves", _tables(convention))
+        for k, convention in enumerate(chosen)
+        if _tables(convention).groups
+    ]
+    if walkers:
+        call_rows = _row_of_calls(trace, rows, op_row) if per_row else None  # type: ignore[arg-type]
+        _walk_modules(trace, walkers, ctx, accumulate, call_rows)
     return {
         convention.name: Counts(
             convention=convention.name,
@@ -682,6 +666,45 @@ def evaluate_all(
         )
         for convention, total, by_row in zip(chosen, totals, by_rows, strict=True)
     }
+
+
+def _walk_modules(
+    trace: Trace,
+    walkers: list[tuple[int, bool, _Tables]],
+    ctx: _Context,
+    accumulate: Callable[[int, str, int, int | None], None],
+    call_rows: list[int] | None,
+) -> None:
+    """The module rules of several conventions in one walk of the module calls. A convention
+    sees a registered module's call unless it sits inside a call one of its rules matched
+    (``hooked``: thop and ptflops add up a hooked module, not its children) or has children
+    (``leaves``: torchinfo). A measure two conventions share is computed once per call."""
+    calls, modules = trace.calls, trace.modules
+    # per convention, whether each call is (inside) a call its rules matched
+    covered = [[False] * len(calls) for _ in walkers]
+    for call in calls:
+        index, parent = call.index, call.parent
+        registered = call.path in modules
+        row = call_rows[index] if call_rows is not None else None
+        measured: dict[str, int] = {}
+        for (k, leaves, tables), inside in zip(walkers, covered, strict=True):
+            if parent is not None and inside[parent]:
+                inside[index] = True
+                continue
+            if not registered or (leaves and not call.leaf):
+                continue
+            matched = tables.module(call.type)
+            if not matched:
+                continue
+            inside[index] = True
+            for rule in matched:
+                if not rule.factor:
+                    continue
+                value = measured.get(rule.measure)
+                if value is None:
+                    value = measured[rule.measure] = MEASURES[rule.measure][0](call, ctx)
+                if value:
+                    accumulate(k, rule.category, value * rule.factor, row)
 
 
 def total(source: Any, name: str) -> int:
