@@ -1,5 +1,5 @@
-"""The one private PyTorch API cnnarch uses (``cnnarch.trace.torch_private``): this test fails
-loudly when a PyTorch release renames it or changes what it does."""
+"""The private PyTorch APIs cnnarch uses (``cnnarch.trace.torch_private``): these tests fail
+loudly when a PyTorch release renames one or changes what it does."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from cnnarch.trace.torch_private import no_python_modes
+from cnnarch.trace.torch_private import global_module_hooks, no_python_modes
 
 
 class Seen(TorchDispatchMode):
@@ -45,3 +45,20 @@ def test_no_mode_sees_what_runs_inside_and_both_see_what_runs_after() -> None:
         torch.relu(inside)
     assert dispatch.ops == ["aten.relu.default"]
     assert "relu" in function.calls
+
+
+def test_every_kind_of_global_module_hook_is_seen() -> None:
+    hooks = torch.nn.modules.module
+    assert not global_module_hooks()
+    for register, hook in (
+        (hooks.register_module_forward_pre_hook, lambda m, a: None),
+        (hooks.register_module_forward_hook, lambda m, a, o: None),
+        (hooks.register_module_full_backward_pre_hook, lambda m, g: None),
+        (hooks.register_module_full_backward_hook, lambda m, gi, go: None),
+    ):
+        handle = register(hook)
+        try:
+            assert global_module_hooks(), f"{register.__name__}'s registry moved: see torch_private.py"
+        finally:
+            handle.remove()
+        assert not global_module_hooks()

@@ -1,9 +1,9 @@
 """A replayed layer call (``cnnarch.trace.replay``) leaves exactly the records dispatch would have
 made: every catalogue model and every torchvision classification model is traced with replay
-off (the oracle: each operation through PyTorch's dispatch), on with no templates (a layer
-replays only a call made earlier in the same trace), on again (templates made from the first
-trace's notes) and a third time (every template warm), and the traces must be equal record for
-record."""
+off (the oracle: each operation through PyTorch's dispatch), on in a fresh process (a block
+replays only a call made earlier in the same trace), on again (every call met before is noted)
+and a third time (the network replays whole, from the second trace's notes), and the traces must
+be equal record for record."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def traces(source: api.Source, monkeypatch: pytest.MonkeyPatch, **options: objec
         if fresh:
             monkeypatch.setattr(replay, "_TEMPLATES", {})
             monkeypatch.setattr(replay, "_PREVIOUS", None)
+            monkeypatch.setattr(replay, "_MET", set())
         monkeypatch.setattr(api, "trace_module", functools.partial(trace_module, replay=enabled))
         found.append(api.trace_source(source, **options))  # type: ignore[arg-type]
     return found
@@ -98,11 +99,26 @@ class Subclassed(nn.Conv2d):
         return super().forward(x) * 2
 
 
-def test_only_torch_nn_leaf_classes_replay() -> None:
+class Block(nn.Module):
+    """A user's block: its forward may read anything."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.relu = nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.relu(x)
+
+
+def test_only_classes_whose_forward_cnnarch_knows_replay() -> None:
     with no_python_modes():
         assert replay.static_signature(nn.Conv2d(3, 8, 3).to("meta")) is not None
         assert replay.static_signature(Subclassed(3, 8, 3)) is None  # its forward is its own
-        assert replay.static_signature(nn.Sequential(nn.ReLU())) is None  # not a leaf
+        assert replay.static_signature(nn.Sequential(nn.ReLU())) is not None  # a whole tree
+        assert replay.static_signature(nn.Sequential(nn.ReLU(), Subclassed(3, 8, 3))) is None
+        assert replay.static_signature(Block()) is None
+        assert replay.static_signature(nn.Sequential(Block())) is None
+        assert replay.static_signature(api.resolve("squeezenet1_0").module) is not None  # cnnarch's
         assert replay.static_signature(nn.LazyLinear(4)) is None
         assert replay.static_signature(nn.LSTM(4, 4)) is None
         hooked = nn.ReLU()
@@ -122,20 +138,64 @@ def test_the_module_is_left_as_it_was() -> None:
 
 
 def test_repeated_layers_are_replayed_not_dispatched(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The speed-up engages: in one trace, ResNet-18's repeated layers (same settings, same input
-    shapes) replay; in the next trace of the same network, every standard layer does."""
+    """The speed-up engages: in one trace, ResNet-18's repeated blocks (same settings, same input
+    shapes) replay whole from their second repeat; the third trace of the same network replays the
+    network's own call (noted in the second), which stands for every module below it."""
     monkeypatch.setattr(replay, "_TEMPLATES", {})
     monkeypatch.setattr(replay, "_PREVIOUS", None)
-    replayed: list[object] = []
+    monkeypatch.setattr(replay, "_MET", set())
+    replayed: list[list[nn.Module]] = []
     original = replay._replay
     monkeypatch.setattr(replay, "_replay", lambda *a: replayed.append(a[2]) or original(*a))
     source = api.resolve("resnet18")
     first = api.trace_source(source)
-    layers = [c for c in first.calls if c.leaf]
-    assert 0 < len(replayed) < len(layers)
+    assert 0 < sum(len(modules) for modules in replayed) < len(first.calls)
     replayed.clear()
+    assert api.trace_source(source) == first
+    assert any(type(modules[0]).__name__ == "BasicBlock" for modules in replayed)
+    replayed.clear()
+    third = api.trace_source(source)
+    assert [modules[0] for modules in replayed] == [source.module]
+    assert len(replayed[0]) == len(list(source.module.modules())) and third == first
+
+
+class Changing(nn.Module):
+    """A user's forward calling one ``nn.Sequential`` twice, changing a setting of a layer inside
+    it in between, and a Sequential holding a user's block."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 3, 3, padding=1), nn.LeakyReLU())
+        self.mixed = nn.Sequential(nn.Conv2d(3, 3, 1), Block())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        a = self.body(x)
+        self.body[1].negative_slope = 0.5
+        b = self.body(a)
+        self.body[1].negative_slope = 0.01
+        return self.mixed(self.body(b))
+
+
+def test_a_setting_changed_below_a_replayed_module_is_keyed(monkeypatch: pytest.MonkeyPatch) -> None:
+    found = traces(api.resolve(Changing()), monkeypatch, input_size=(3, 8, 8))
+    assert_same("Changing", found)
+    slopes = [op.args.get("negative_slope") for op in found[3].ops if op.packet == "aten.leaky_relu"]
+    assert slopes == [0.01, 0.5, 0.01]
+    assert [c.call_number for c in found[3].calls if c.path == "body.0"] == [1, 2, 3]
+
+
+def test_a_global_hook_of_the_user_sees_every_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a global module hook registered, a module's children are called, not replayed."""
+    source = api.resolve("resnet18")
     api.trace_source(source)
-    assert len(replayed) == len(layers)
+    api.trace_source(source)  # notes for the next trace
+    seen: list[nn.Module] = []
+    handle = nn.modules.module.register_module_forward_hook(lambda m, a, o: seen.append(m))
+    try:
+        trace = api.trace_source(source)
+    finally:
+        handle.remove()
+    assert len(seen) == len(trace.calls) > len(list(source.module.modules()))  # a ReLU called twice
 
 
 def test_a_setting_that_cannot_be_keyed_is_traced_as_usual(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,8 +5,9 @@ No torch here: a report can be built, serialised and rendered without it.
 
 from __future__ import annotations
 
+import copy
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from typing import Any
 
@@ -87,13 +88,42 @@ class Layer:
         return "; ".join(f"{f.axis}: {f.text}" for f in self.formula)
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def asdict(value: Any) -> Any:
+    """``dataclasses.asdict`` for a report's plain data, without its deep copy of every number
+    and string (which cannot change)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    if kind is list:
+        return [asdict(v) for v in value]
+    if kind is dict:
+        return {asdict(k): asdict(v) for k, v in value.items()}
+    if kind is tuple:
+        return tuple(asdict(v) for v in value)
+    names = _FIELDS.get(kind)
+    if names is None:
+        if not hasattr(kind, "__dataclass_fields__"):
+            return copy.deepcopy(value)  # anything else, as ``dataclasses.asdict`` does
+        names = _FIELDS[kind] = tuple(f.name for f in fields(kind))
+    return {name: asdict(getattr(value, name)) for name in names}
+
+
 def _layer_dict(layer: Layer) -> dict[str, Any]:
     """The JSON object of one layer (``formula`` is the worked text where one applies)."""
-    data = asdict(layer)
+    data = {name: asdict(getattr(layer, name)) for name in _layer_fields() if name != "ops"}
     data["formula"] = layer.formula_text or None
     data["formula_axes"] = [asdict(f) for f in layer.formula]
-    data.pop("ops", None)
     return data
+
+
+def _layer_fields() -> tuple[str, ...]:
+    found = _FIELDS.get(Layer)
+    if found is None:
+        found = _FIELDS[Layer] = tuple(f.name for f in fields(Layer))
+    return found
 
 
 @dataclass
