@@ -17,9 +17,9 @@ Targets, for cnnarch's count (issue 16 §4): ahead of the fastest tool on every 
 and at most 1.5x its own *dispatch floor* (the model's forward pass through the same Python
 modes and hooks with cnnarch's recording taken out); at 1024 at least 30x faster than every tool
 (all five run a real forward pass); at 2048 within 1.3x of its 224 time. *first trace* is the
-count with no layer template kept from an earlier trace in the process (``cnnarch.trace.replay``),
-what one ``cnnarch flops`` command pays. The table goes into RESULTS.md between this script's
-markers, with the command.
+count with nothing kept from an earlier trace in the process (no template, note or input shape
+met: ``cnnarch.trace.replay``), what one ``cnnarch flops`` command pays. The table goes into
+RESULTS.md between this script's markers, with the command.
 
     python benchmarks/bench_flops_peers.py [--models resnet50,vgg16] [--sizes 224,1024] [--all]
 """
@@ -95,8 +95,8 @@ def _worker(tool: str, model: str, sizes: list[int], repeat: int, threads: int) 
             return build_report(trace_source(source, shape)).totals.ops_count
 
         def first(shape: tuple[int, ...]) -> int:
-            # a process's first trace of this network: no layer template or note kept from an
-            # earlier trace (those of the other timings are put back after)
+            # a process's first trace of this network: no template, note or input shape met
+            # kept from an earlier trace (those of the other timings are put back after)
             kept = replay._TEMPLATES, replay._PREVIOUS, replay._MET
             replay._TEMPLATES, replay._PREVIOUS, replay._MET = {}, None, set()
             try:
@@ -329,13 +329,15 @@ READING = (
     "networks of many small layers (MobileNet-v2, DenseNet-121), where the tools' forward passes are "
     "short too. *dispatch floor* is what PyTorch's dispatch to Python costs: the model's forward pass "
     "through the same Python modes and module hooks with cnnarch's recording taken out. cnnarch's count "
-    "can come close to it, or under it, because a standard `torch.nn` layer called again with the same "
-    "settings and input shapes is not dispatched at all: its records are copied from its first call "
+    "can come close to it, or under it, because a module called again with the same settings and input "
+    "shapes is not dispatched at all: its records are copied from an earlier call, a standard `torch.nn` "
+    "layer's, or a whole block's or catalogue network's with the calls below it "
     "(`cnnarch.trace.replay`; every catalogue and torchvision trace is tested equal with and without). "
     "*cnnarch count* keeps those templates across the repeated calls of one process (best of 20), as a "
-    "notebook does; *first trace* starts each call with none, as one command does. What remains above "
-    "the floor on the smallest networks is the fixed cost of a trace (the module table, the seven rule "
-    "sets' walk). A tool that fails (memory) is reported and the others still run.\n"
+    "notebook does, so it mostly measures the rows, breakdown and seven rule sets' walk over a copied "
+    "trace; *first trace* starts each call with nothing kept, as one command does, and pays the "
+    "dispatch of every layer met once plus the notes of those met again. A tool that fails (memory) is "
+    "reported and the others still run.\n"
 )
 
 
