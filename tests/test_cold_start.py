@@ -88,8 +88,8 @@ def test_power_and_in_place_scalar_shortcuts_are_torchs(dtype, exponent):
 HEAVY = ["sympy", "torch._dynamo", "matplotlib", "fvcore", "thop", "ptflops", "torchinfo", "pandas"]
 
 
-def _imported(code: str) -> list[str]:
-    probe = f"{code}\nimport sys, json\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+def _imported(code: str, modules: list[str] = HEAVY) -> list[str]:
+    probe = f"{code}\nimport sys, json\nprint(json.dumps([m for m in {modules!r} if m in sys.modules]))"
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=600
     )
@@ -114,3 +114,18 @@ def test_a_cold_summary_imports_no_tool_it_does_not_use():
         "    except SystemExit: pass"
     )
     assert _imported(code) == []
+
+
+@pytest.mark.parametrize("output", ["json", "csv", "markdown", "table"])
+def test_only_a_table_imports_rich(output: str) -> None:
+    """JSON, CSV and Markdown are written without rich (about 20 ms of a cold command); the
+    terminal table is drawn with it."""
+    code = (
+        "import sys, io, contextlib\nfrom cnnarch.cli.app import main\nsys.argv = ['cnnarch']\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    try: main(['summary', 'lenet5', '--format', {output!r}, '--no-cache'])\n"
+        "    except SystemExit: pass"
+    )
+    assert _imported(code, ["rich.console", "rich.text"]) == (
+        [] if output != "table" else ["rich.console", "rich.text"]
+    )

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from cnnarch.cli.console import Format, err, out, write
+from cnnarch.cli import console
+from cnnarch.cli.console import Format, write
 from cnnarch.cli.options import (
     Batch,
     Dtype,
@@ -111,16 +112,16 @@ def compare(
             freeze=freeze,
             mode=mode.value,
         )
-    emit(render.document(comparison), fmt.value, out, write)
+    emit(render.document(comparison), fmt.value, lambda: console.out, write)
     if plot is not None:
         from cnnarch.plots import compare_bubble
 
         compare_bubble(comparison, plot)
-        err.print(f"wrote {plot}", markup=False, highlight=False)
+        console.err.print(f"wrote {plot}", markup=False, highlight=False)
     if html is not None:
         from cnnarch.html_report import write_compare
 
-        with err.status("writing the HTML page"):
+        with console.err.status("writing the HTML page"):
             write_compare(
                 comparison,
                 html,
@@ -130,19 +131,19 @@ def compare(
                 **({"mode": mode.value} if mode is not Mode.eval else {}),
                 **({"freeze": freeze} if freeze is not None else {}),
             )
-        err.print(f"wrote {html}", markup=False, highlight=False)
+        console.err.print(f"wrote {html}", markup=False, highlight=False)
 
 
 @contextmanager
 def _progress(total: int) -> Iterator[Callable[[str, int, int], None] | None]:
     """A progress bar on stderr while models are analysed (on a terminal, for several)."""
-    if total < 2 or not err.is_terminal:
+    if total < 2 or not console.err.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     columns = (TextColumn("analysing {task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
+    with Progress(*columns, console=console.err, transient=True) as bar:
         task = bar.add_task("", total=total)
 
         def on_model(name: str, index: int, count: int) -> None:

@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from cnnarch.analysis.convention_names import PEERS
-from cnnarch.cli.console import Format, err, out, write
+from cnnarch.cli import console
+from cnnarch.cli.console import Format, write
 from cnnarch.cli.options import (
     InChannels,
     Input,
@@ -63,11 +64,11 @@ def flops(
         raise CnnarchError(f"--format {fmt.value} is not available here", "use table or json")
     tools = parse_tools(vs)
     exact_inputs(input, 1, where="flops")  # the tools run on one sample with a batch axis
-    with err.status("tracing with cnnarch") as status:
+    with console.err.status("tracing with cnnarch") as status:
 
         def running(tool: str) -> None:
             status.update(f"running {tool} on a CPU copy of {model}")
 
         options = builder_options(num_classes, in_channels, kwargs) | mode_options(mode)
         comparison = compare(model, input, tools, on_tool=running, use_cache=not no_cache, **options)
-    emit(render.document(comparison), fmt.value, out, write)
+    emit(render.document(comparison), fmt.value, lambda: console.out, write)

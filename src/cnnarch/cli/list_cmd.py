@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from cnnarch.cli.console import Format, out, write
+from cnnarch.cli import console
+from cnnarch.cli.console import Format, write
 
 PATTERN_HELP = (
     "Wildcard over names and aliases, e.g. 'resnet*'. Without * ? or [ ], an exact name shows that "
@@ -96,4 +97,4 @@ def list_models(
         from cnnarch.catalogue.computed import compute
 
         figures = {s.name: compute(s) for s in found}
-    emit(render.document(found, figures, out.width), fmt.value, out, write)
+    emit(render.document(found, figures, console.out.width), fmt.value, lambda: console.out, write)

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from cnnarch.cli.console import Format, err, out, write
+from cnnarch.cli import console
+from cnnarch.cli.console import Format, write
 from cnnarch.cli.options import (
     Batch,
     Dtype,
@@ -101,10 +102,10 @@ def summary(
         **({"mode": mode.value} if mode is not Mode.eval else {}),
     )
     for note in report.notes:
-        err.print(f"note: {note}", soft_wrap=True, markup=False, highlight=False)
-    emit(render.document(report), fmt.value, out, write)
+        console.err.print(f"note: {note}", soft_wrap=True, markup=False, highlight=False)
+    emit(render.document(report), fmt.value, lambda: console.out, write)
     if plot is not None:
         from cnnarch.plots import layer_bars
 
         layer_bars(report, plot, log=log)
-        err.print(f"wrote {plot}", markup=False, highlight=False)
+        console.err.print(f"wrote {plot}", markup=False, highlight=False)

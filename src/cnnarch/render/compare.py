@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.text import Text
-
 from cnnarch.render import table, units
 from cnnarch.render.table import Column, ColumnTable, Document, Notes
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # rich only where a table is drawn (``render/table.py``)
+    from rich.console import Console
+    from rich.text import Text
+
     from cnnarch.compare import Comparison, FigureRow
 
 BEST = "★"
@@ -113,6 +113,8 @@ def legend_lines(comparison: Comparison) -> list[str]:
 
 
 def _styled(row: FigureRow, i: int) -> Text:
+    from rich.text import Text
+
     cell = Text(value_text(row, row.values[i]), style="bold green" if i in row.best else "")
     relative = relative_text(row, i)
     if relative:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.text import Text
-
 from cnnarch.render import memory, table, units
 from cnnarch.render.table import Block, Column, ColumnTable, Document, Notes
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # rich only where a table is drawn (``render/table.py``)
+    from rich.console import Console
+    from rich.text import Text
+
     from cnnarch.report import Layer, Report
 
 
@@ -32,6 +32,8 @@ def _rf(layer: Layer) -> str:
 
 
 def _name(layer: Layer) -> Text:
+    from rich.text import Text
+
     return Text("  " * max(layer.depth - 1, 0) + layer.name)
 
 

@@ -13,12 +13,11 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from rich.console import Console
-from rich.text import Text
-
-from cnnarch.render import grid
+if TYPE_CHECKING:  # rich is imported where a table is drawn: JSON, CSV and Markdown need none
+    from rich.console import Console
+    from rich.text import Text
 
 Item = TypeVar("Item")
 Output = Literal["table", "csv", "markdown"]
@@ -154,6 +153,8 @@ def to_markdown(document: Document) -> str:
 
 def terminal_table(table: ColumnTable[Any], width: int) -> tuple[Text, list[str]]:
     """The box table fitted to ``width``, and the headers of the columns it left out."""
+    from cnnarch.render import grid
+
     columns = table.shown("table")
     boxes = [
         grid.Column(c.header, "right" if c.numeric else "left", c.wrap, c.fold, c.drop, c.style)
@@ -173,6 +174,8 @@ def _left_out_note(document: Document, width: int, left_out: list[str]) -> str:
 def renderables(document: Document, width: int) -> list[Text]:
     """The terminal view as rich renderables (``rich.print(report)``, notebooks): tables fitted
     to ``width``, each with the note naming what it left out, and the notes."""
+    from rich.text import Text
+
     parts: list[Text] = []
     for block in document.blocks:
         if isinstance(block, Notes):
@@ -189,6 +192,8 @@ def renderables(document: Document, width: int) -> list[Text]:
 def print_document(document: Document, console: Console) -> None:
     """Tables fitted to the console, then their notes; a column left out is named, with where
     to see it."""
+    from rich.text import Text
+
     for block in document.blocks:
         if isinstance(block, Notes):
             if "table" in block.outputs:
@@ -208,8 +213,11 @@ def print_document(document: Document, console: Console) -> None:
             )
 
 
-def write(document: Document, output: str, console: Console, stdout: Callable[[str], None]) -> None:
-    """The one place a command's output format is chosen."""
+def write(
+    document: Document, output: str, console: Callable[[], Console], stdout: Callable[[str], None]
+) -> None:
+    """The one place a command's output format is chosen. ``console`` gives the terminal's
+    console, made (and rich imported) only for a table."""
     if output == "json":
         if document.json is None:
             raise ValueError("this document has no JSON form")
@@ -219,4 +227,4 @@ def write(document: Document, output: str, console: Console, stdout: Callable[[s
     elif output == "markdown":
         stdout(to_markdown(document))
     else:
-        print_document(document, console)
+        print_document(document, console())
