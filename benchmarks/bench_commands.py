@@ -1,7 +1,7 @@
 """Whole commands as a person times them: cold (nothing cached) and warm (asked before).
 
 Each command runs as a fresh process, all of them in turn with ``python -c "import torch"``, and
-the median of 5 rounds is set against it (issue 16). Targets:
+the median of 7 rounds is set against it (issue 16). Targets:
 - warm (the result cache holds the answer; no torch import): ``summary resnet50`` and
   ``explain alexnet`` under 0.3 s, ``compare vgg16 googlenet resnet50`` under 0.4 s;
 - cold (``CNNARCH_NO_CACHE=1``): ``summary resnet50 --format json`` at most 1.1x ``import torch``,
@@ -34,6 +34,7 @@ WARM = [  # (arguments, seconds)
     (["explain", "alexnet"], 0.3),
     (["compare", "vgg16", "googlenet", "resnet50"], 0.4),
 ]
+ROUNDS = 7
 COLD = [  # (arguments, times import torch)
     (["summary", "resnet50", "--format", "json"], 1.1),
     (["compare", "vgg16", "googlenet", "resnet50"], 1.3),
@@ -63,7 +64,7 @@ def main() -> int:
         fns = [run([PYTHON, "-c", "import torch"], base), run([*cnnarch, "--help"], base)]
         fns += [run([*cnnarch, *args], warm_env) for args, _ in WARM]
         fns += [run([*cnnarch, *args], cold_env) for args, _ in COLD]
-        torch, help_, *walls = median_times_in_turn(fns, repeat=5)
+        torch, help_, *walls = median_times_in_turn(fns, repeat=ROUNDS)
         warm_torch = [imports_torch(args, warm_env) for args, _ in WARM]
     rows = [
         ['python -c "import torch"', "", f"{torch:.3f} s", "1.00", "yes", ""],
@@ -85,7 +86,8 @@ def main() -> int:
         lines.append(verdict(f"cold {command}", f"{ratio:.2f}x import torch", f"<= {limit}x", ratio <= limit))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     cpus = os.cpu_count()
-    print(f"Whole commands, fresh processes in turn, median of 5 (load average {load:.1f}, {cpus} CPUs)")
+    rounds = f"median of {ROUNDS}"
+    print(f"Whole commands, fresh processes in turn, {rounds} (load average {load:.1f}, {cpus} CPUs)")
     print(table(["command", "cache", "wall", "/ import torch", "imports torch", "target"], rows))
     print()
     print("\n".join(lines))

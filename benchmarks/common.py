@@ -33,15 +33,18 @@ def best_times_in_turn(fns: list[Callable[[], object]], repeat: int = 5, warmup:
 
 def median_times_in_turn(fns: list[Callable[[], object]], repeat: int = 5, warmup: int = 1) -> list[float]:
     """The median of ``repeat`` calls of each function, in seconds, the functions called in turn
-    (the whole-process targets of issue 16 are medians: a typical run, not the luckiest)."""
+    (the whole-process targets of issue 16 are medians: a typical run, not the luckiest). Each
+    round starts one function later than the last, so that no function always runs in the same
+    place (right after the longest one, say) and takes that place's luck."""
     for fn in fns:
         for _ in range(warmup):
             fn()
     times: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeat):
-        for i, fn in enumerate(fns):
+    for round_ in range(repeat):
+        for k in range(len(fns)):
+            i = (round_ + k) % len(fns)
             start = time.perf_counter()
-            fn()
+            fns[i]()
             times[i].append(time.perf_counter() - start)
     return [statistics.median(t) for t in times]
 
