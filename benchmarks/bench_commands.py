@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from common import PYTHON, ROOT, median_times_in_turn, table, verdict
+from common import PYTHON, ROOT, fresh_bytecode, median_times_in_turn, table, verdict
 
 PROBE = (
     "import runpy, sys; sys.argv = ['cnnarch', *sys.argv[1:]]\n"
@@ -53,6 +53,7 @@ def imports_torch(args: list[str], env: dict[str, str]) -> bool:
 
 
 def main() -> int:
+    fresh_bytecode()
     script = Path(PYTHON).parent / "cnnarch"
     cnnarch = [str(script)] if script.exists() else [PYTHON, "-m", "cnnarch"]
     with tempfile.TemporaryDirectory(prefix="cnnarch-bench-cache-") as folder:

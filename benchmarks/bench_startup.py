@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from common import PYTHON, ROOT, best_times_in_turn, table
+from common import PYTHON, ROOT, best_times_in_turn, fresh_bytecode, table
 
 PROBE = (
     "import runpy, sys; sys.argv = ['cnnarch', *sys.argv[1:]]\n"
@@ -55,6 +55,7 @@ def imports_torch(args: list[str]) -> bool:
 
 
 def main() -> int:
+    fresh_bytecode()
     script = Path(PYTHON).parent / "cnnarch"  # the console script a user runs
     cnnarch = [str(script)] if script.exists() else [PYTHON, "-m", "cnnarch"]
     commands = [["--help"], ["list"], ["list", "--format", "json"], *CALC]

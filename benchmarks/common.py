@@ -15,6 +15,16 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 
 
+def fresh_bytecode() -> None:
+    """Compile cnnarch's modules whose bytecode is older than their source, as ``make`` does
+    before ``make bench``: with ``PYTHONDONTWRITEBYTECODE`` set (as on these machines) a script
+    run by hand would otherwise time the compiling of every module changed since (8 ms for
+    ``trace/replay.py`` alone), not the command."""
+    subprocess.run(
+        [PYTHON, "-m", "compileall", "-q", str(ROOT / "src")], check=True, stdout=subprocess.DEVNULL
+    )
+
+
 def best_times_in_turn(fns: list[Callable[[], object]], repeat: int = 5, warmup: int = 1) -> list[float]:
     """The fastest of ``repeat`` calls of each function, in seconds (the least disturbed by other
     load), the functions called in turn, so that a ratio between them compares calls made
