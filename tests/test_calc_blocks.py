@@ -110,6 +110,17 @@ def test_fits_gives_the_largest_batch_that_fits():
         calc.memory("64x224x224", fits="8 gigs")
 
 
+def test_fits_without_parameters_shows_only_the_terms_there_are():
+    """No "N = N bytes" and no "− 0" when --params is not given; the numbers still follow from
+    the shapes PyTorch gives."""
+    step = calc.memory("64x224x224", batch=256, fits="8GiB").verdict[-1]
+    x = torch.empty(256, 64, 224, 224, device="meta")
+    need, per_sample = x.numel() * x.element_size(), x[0].numel() * x.element_size()
+    assert step.working.startswith(f"{need:,} bytes ≤ 8·1024³ = {8 * 1024**3:,} bytes: yes")
+    assert f"⌊{8 * 1024**3:,}/{per_sample:,}⌋ = {8 * 1024**3 // per_sample:,}" in step.working
+    assert "− 0" not in step.working and f"{need:,} = {need:,}" not in step.working
+
+
 @pytest.mark.parametrize("params", [3_000_000_000, 2 * 1024**3])
 def test_fits_says_when_the_weights_alone_exceed_the_budget(params):
     """Weights of 12 GB (or exactly 8 GiB) in fp32 leave no room in 8 GiB: the answer says so

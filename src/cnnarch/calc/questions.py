@@ -616,9 +616,10 @@ def _fits_step(limit_text: str, activations: int, batch: int, weights: int) -> S
     need = activations + weights
     verdict = "yes" if need <= limit else "no"
     per_sample = activations // batch
-    parts = f"{count(activations)} + {count(weights)}" if weights else count(activations)
+    # without parameters the sum and the subtraction below have one term: no "N = N", no "− 0"
+    total = f"{count(activations)} + {count(weights)} = {count(need)}" if weights else count(need)
     compared = (
-        f"{parts} = {count(need)} bytes {'≤' if need <= limit else '>'} {amount}{power[unit]} = "
+        f"{total} bytes {'≤' if need <= limit else '>'} {amount}{power[unit]} = "
         f"{count(limit)} bytes: {verdict}"
     )
     if weights >= limit:  # no batch fits: a floor of a negative number is not a batch size
@@ -628,10 +629,8 @@ def _fits_step(limit_text: str, activations: int, batch: int, weights: int) -> S
     else:
         largest = (limit - weights) // per_sample
         answer = f"{verdict}: largest batch {count(largest)}"
-        working = (
-            f"{compared}; largest batch = ⌊({count(limit)} − {count(weights)})/"
-            f"{count(per_sample)}⌋ = {count(largest)}"
-        )
+        room = f"({count(limit)} − {count(weights)})" if weights else count(limit)
+        working = f"{compared}; largest batch = ⌊{room}/{count(per_sample)}⌋ = {count(largest)}"
         if largest == 0:
             answer = "no: not even a batch of 1 fits"
             working += ": not even a batch of 1 fits"
@@ -641,7 +640,8 @@ def _fits_step(limit_text: str, activations: int, batch: int, weights: int) -> S
         value=need <= limit,
         working=working,
         notes=[
-            "this feature map and the parameters only: a network holds more at its peak (summary --memory)"
+            f"this feature map{' and the parameters' if weights else ''} only: a network holds more at "
+            "its peak (summary --memory)"
         ],
     )
 
