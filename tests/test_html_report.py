@@ -247,3 +247,24 @@ def test_every_template_ships_in_the_wheel():
     for path in folder.iterdir():
         name = f"templates/{path.name}"
         assert any(fnmatch.fnmatch(name, glob) for glob in globs), f"{name} is not package data"
+
+
+def test_exact_shapes_are_not_divided_into_samples(tmp_path):
+    """With ``--input =2x3x224x224`` no batch axis is known: the published-figures table gives
+    the whole input's MACs and sets no percentage against the papers' per-sample counts; with a
+    batch of 2 it divides by 2 and agrees with FlopCounterMode's count of one sample."""
+    exact, batched = tmp_path / "exact.html", tmp_path / "batched.html"
+    for args, page in ((["--input", "=2x3x224x224"], exact), (["--input", "224", "--batch", "2"], batched)):
+        code, _, err = run("report", "alexnet-owt", *args, "--no-diagram", "-o", str(page))
+        assert code == 0, err
+
+    def published(page) -> str:
+        html = page.read_text()
+        return html[html.index('class="published"') : html.index("a paper may count at another size")]
+
+    one_sample = flop_counter_macs(on_meta(build, get_spec("alexnet-owt")), (1, 3, 224, 224))
+    whole = published(exact).count("(whole input)")
+    assert whole >= 1  # each paper's MACs row: the whole input's count, no percentage
+    assert published(exact).count("%)</span>") == published(batched).count("%)</span>") - whole
+    assert "not set against the papers" in published(exact)
+    assert f"the page's {2 * one_sample:,} for the batch of 2, divided by 2" in published(batched)
