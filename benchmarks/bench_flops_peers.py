@@ -97,12 +97,8 @@ def _worker(tool: str, model: str, sizes: list[int], repeat: int, threads: int) 
         def first(shape: tuple[int, ...]) -> int:
             # a process's first trace of this network: no template, note or input shape met
             # kept from an earlier trace (those of the other timings are put back after)
-            kept = replay._TEMPLATES, replay._PREVIOUS, replay._MET
-            replay._TEMPLATES, replay._PREVIOUS, replay._MET = {}, None, set()
-            try:
+            with replay.nothing_kept():
                 return count(shape)
-            finally:
-                replay._TEMPLATES, replay._PREVIOUS, replay._MET = kept
 
         # all four in turn, in one process: their ratios are not two processes' different luck
         runs = {

@@ -22,14 +22,12 @@ from cnnarch.trace.tracer import trace_module
 
 
 def traces(source: api.Source, monkeypatch: pytest.MonkeyPatch, **options: object) -> list[object]:
-    found = []
-    for enabled, fresh in ((False, False), (True, True), (True, False), (True, False)):
-        if fresh:
-            monkeypatch.setattr(replay, "_TEMPLATES", {})
-            monkeypatch.setattr(replay, "_PREVIOUS", None)
-            monkeypatch.setattr(replay, "_MET", set())
-        monkeypatch.setattr(api, "trace_module", functools.partial(trace_module, replay=enabled))
-        found.append(api.trace_source(source, **options))  # type: ignore[arg-type]
+    """Replay off, then on three times starting with nothing kept."""
+    monkeypatch.setattr(api, "trace_module", functools.partial(trace_module, replay=False))
+    found = [api.trace_source(source, **options)]  # type: ignore[arg-type]
+    monkeypatch.setattr(api, "trace_module", functools.partial(trace_module, replay=True))
+    with replay.nothing_kept():
+        found += [api.trace_source(source, **options) for _ in range(3)]  # type: ignore[arg-type]
     return found
 
 
@@ -141,20 +139,18 @@ def test_repeated_layers_are_replayed_not_dispatched(monkeypatch: pytest.MonkeyP
     """The speed-up engages: in one trace, ResNet-18's repeated blocks (same settings, same input
     shapes) replay whole from their second repeat; the third trace of the same network replays the
     network's own call (noted in the second), which stands for every module below it."""
-    monkeypatch.setattr(replay, "_TEMPLATES", {})
-    monkeypatch.setattr(replay, "_PREVIOUS", None)
-    monkeypatch.setattr(replay, "_MET", set())
     replayed: list[list[nn.Module]] = []
     original = replay._replay
     monkeypatch.setattr(replay, "_replay", lambda *a: replayed.append(a[2]) or original(*a))
     source = api.resolve("resnet18")
-    first = api.trace_source(source)
-    assert 0 < sum(len(modules) for modules in replayed) < len(first.calls)
-    replayed.clear()
-    assert api.trace_source(source) == first
-    assert any(type(modules[0]).__name__ == "BasicBlock" for modules in replayed)
-    replayed.clear()
-    third = api.trace_source(source)
+    with replay.nothing_kept():
+        first = api.trace_source(source)
+        assert 0 < sum(len(modules) for modules in replayed) < len(first.calls)
+        replayed.clear()
+        assert api.trace_source(source) == first
+        assert any(type(modules[0]).__name__ == "BasicBlock" for modules in replayed)
+        replayed.clear()
+        third = api.trace_source(source)
     assert [modules[0] for modules in replayed] == [source.module]
     assert len(replayed[0]) == len(list(source.module.modules())) and third == first
 

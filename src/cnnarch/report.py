@@ -103,27 +103,24 @@ def asdict(value: Any) -> Any:
         return {asdict(k): asdict(v) for k, v in value.items()}
     if kind is tuple:
         return tuple(asdict(v) for v in value)
-    names = _FIELDS.get(kind)
-    if names is None:
-        if not hasattr(kind, "__dataclass_fields__"):
-            return copy.deepcopy(value)  # anything else, as ``dataclasses.asdict`` does
-        names = _FIELDS[kind] = tuple(f.name for f in fields(kind))
-    return {name: asdict(getattr(value, name)) for name in names}
+    if not hasattr(kind, "__dataclass_fields__"):
+        return copy.deepcopy(value)  # anything else, as ``dataclasses.asdict`` does
+    return {name: asdict(getattr(value, name)) for name in _field_names(kind)}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    found = _FIELDS.get(kind)
+    if found is None:
+        found = _FIELDS[kind] = tuple(f.name for f in fields(kind))
+    return found
 
 
 def _layer_dict(layer: Layer) -> dict[str, Any]:
     """The JSON object of one layer (``formula`` is the worked text where one applies)."""
-    data = {name: asdict(getattr(layer, name)) for name in _layer_fields() if name != "ops"}
+    data = {name: asdict(getattr(layer, name)) for name in _field_names(Layer) if name != "ops"}
     data["formula"] = layer.formula_text or None
     data["formula_axes"] = [asdict(f) for f in layer.formula]
     return data
-
-
-def _layer_fields() -> tuple[str, ...]:
-    found = _FIELDS.get(Layer)
-    if found is None:
-        found = _FIELDS[Layer] = tuple(f.name for f in fields(Layer))
-    return found
 
 
 @dataclass

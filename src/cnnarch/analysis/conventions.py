@@ -649,9 +649,9 @@ def evaluate_all(
                 if value:
                     accumulate(k, rule.category, value * rule.factor, row)
     walkers = [
-        (k, convention.modules == "leaves", _tables(convention))
+        (k, convention.modules == "leaves", tables)
         for k, convention in enumerate(chosen)
-        if _tables(convention).groups
+        if (tables := _tables(convention)).groups
     ]
     if walkers:
         call_rows = _row_of_calls(trace, rows, op_row) if per_row else None  # type: ignore[arg-type]

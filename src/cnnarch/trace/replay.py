@@ -31,7 +31,8 @@ depend on.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -331,7 +332,7 @@ class Replayer:
                     _MET.add(met)  # first met: traced as usual, as most layers are met only once
                 else:
                     key, modules = self._key(met)
-                    template = self._template(key)
+                    template = self._template_for(key)
                     if template is not None and template is not _UNREPLAYABLE:
                         return _replay(template, self.builder, modules, args)
         if template is _UNREPLAYABLE or not self.builder.stack:
@@ -347,7 +348,7 @@ class Replayer:
             return None, []
         return (found[0], met), found[1]
 
-    def _template(self, key: tuple[Any, ...] | None) -> Any:
+    def _template_for(self, key: tuple[Any, ...] | None) -> Any:
         """The key's template; None where the call is to be noted; ``_UNREPLAYABLE``."""
         if key is None:
             return _UNREPLAYABLE
@@ -626,20 +627,9 @@ def _replay_calls(
     """The calls of the modules below a replayed one, as ``TraceBuilder.enter`` and ``exit``
     would have recorded them (each module's path, call count and executed flag its own)."""
     calls = builder.calls
-    counts = builder._call_counts
-    paths = builder._paths
-    infos = builder.modules
     depth = calls[owner].depth
     for place, type_name, parent, below, leaf, inputs, outputs, start, end in template.calls:
-        key = id(modules[place])
-        path = paths.get(key)
-        if path is None:
-            path = f"<{type_name}>"
-        else:
-            info = infos.get(path)
-            if info is not None:
-                info.executed = True
-        count = counts[key] = counts.get(key, 0) + 1
+        path, count = builder.count_call(modules[place])
         calls.append(
             ModuleCall(
                 len(calls), path, type_name, owner + parent, depth + below, leaf, count,
@@ -664,6 +654,19 @@ _DTYPES = {str(d).removeprefix("torch."): d for d in vars(torch).values() if isi
 
 
 _CONTEXTS: dict[Any, int] = {}
+
+
+@contextmanager
+def nothing_kept() -> Iterator[None]:
+    """Within: replay starts as in a fresh process (no template, note or input shape met); what
+    was kept before is put back after (tests, and the benchmark's *first trace*)."""
+    global _TEMPLATES, _PREVIOUS, _MET
+    kept = _TEMPLATES, _PREVIOUS, _MET
+    _TEMPLATES, _PREVIOUS, _MET = {}, None, set()
+    try:
+        yield
+    finally:
+        _TEMPLATES, _PREVIOUS, _MET = kept
 
 
 def install_replayers(builder: TraceBuilder, functions: Any, check: Any) -> Callable[[], None]:

@@ -1,5 +1,5 @@
-"""The private PyTorch APIs cnnarch uses, kept here so that a PyTorch release that changes it
-fail one test (``tests/test_torch_private.py``) instead of a trace.
+"""The private PyTorch APIs cnnarch uses, kept here so that a PyTorch release that changes one
+fails a test (``tests/test_torch_private.py``) instead of a trace.
 
 ``torch._C._DisableTorchDispatch`` turns off Python dispatch modes (as
 ``torch._C.DisableTorchFunction``, public, does torch-function modes): a replayed layer makes

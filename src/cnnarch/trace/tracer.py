@@ -229,7 +229,9 @@ class TraceBuilder:
         return tid
 
     # -- module calls ----------------------------------------------------------------------
-    def enter(self, module: torch.nn.Module, args: tuple[Any, ...]) -> None:
+    def count_call(self, module: torch.nn.Module) -> tuple[str, int]:
+        """A call of ``module`` begins: its path (marked executed) and which call of it this is.
+        Also what a replayed module's calls below it take (``replay._replay_calls``)."""
         key = id(module)
         path = self._paths.get(key)
         if path is None:  # a module created on the fly inside forward
@@ -238,12 +240,14 @@ class TraceBuilder:
             info = self.modules.get(path)
             if info is not None:
                 info.executed = True
-        count = self._call_counts.get(key, 0) + 1
-        self._call_counts[key] = count
+        count = self._call_counts[key] = self._call_counts.get(key, 0) + 1
+        return path, count
+
+    def enter(self, module: torch.nn.Module, args: tuple[Any, ...]) -> None:
+        path, count = self.count_call(module)
         stack = self.stack
         if len(args) == 1 and type(args[0]) is torch.Tensor:  # the usual call: one tensor
-            found = self._ids.get(id(args[0]))
-            inputs = [found if found is not None else self.ref(args[0])]
+            inputs = [self.ref(args[0])]
         else:
             inputs = [self.ref(t) for t in _tensors(args)]
         index = len(self.calls)
@@ -261,8 +265,7 @@ class TraceBuilder:
             return
         call = self.calls[self.stack.pop()]
         if type(output) is torch.Tensor:
-            found = self._ids.get(id(output))
-            call.outputs = [found if found is not None else self.ref(output)]
+            call.outputs = [self.ref(output)]
         else:
             call.outputs = [self.ref(t) for t in _tensors(output)]
         call.end_op = len(self.ops)
